@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
                 + " to a slower tier, streaming fault and access events through Kafka.",
         subcommands = {
             ProbeCommand.class,
-            // bench subcommands are registered in BenchCommands when the bench module provides them
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
     @Spec
