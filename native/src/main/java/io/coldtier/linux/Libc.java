@@ -36,6 +36,12 @@ public final class Libc {
     private static final MethodHandle GETPID = Native.plainCall("getpid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETTID = Native.plainCall("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SCHED_GETCPU = Native.plainCall("sched_getcpu", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SCHED_SETAFFINITY = Native.errnoCall("sched_setaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle SCHED_GETAFFINITY = Native.errnoCall("sched_getaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    /** cpu_set_t is 1024 bits in glibc. */
+    private static final long CPU_SET_BYTES = 128;
 
     private Libc() {}
 
@@ -88,6 +94,46 @@ public final class Libc {
     public static int schedGetcpu() {
         try {
             return (int) SCHED_GETCPU.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * The calling thread's CPU affinity as a bit mask of the first 64 CPUs
+     * ({@code sched_getaffinity(0, …)}; 0 = the calling thread).
+     */
+    public static long getAffinity() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(CPU_SET_BYTES, 8);
+            MemorySegment cs = Native.callState();
+            int rc = (int) SCHED_GETAFFINITY.invokeExact(cs, 0, CPU_SET_BYTES, set);
+            if (rc < 0) {
+                throw new NativeException("sched_getaffinity", Native.errno(cs));
+            }
+            return set.get(JAVA_LONG, 0);
+        } catch (NativeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Pins the calling platform thread to the CPUs in {@code mask} (first 64 CPUs). Used to issue
+     * work from a given CPU, e.g. MADV_PAGEOUT, which skips pages still in another CPU's LRU batch.
+     */
+    public static void setAffinity(long mask) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(CPU_SET_BYTES, 8);
+            set.set(JAVA_LONG, 0, mask);
+            MemorySegment cs = Native.callState();
+            int rc = (int) SCHED_SETAFFINITY.invokeExact(cs, 0, CPU_SET_BYTES, set);
+            if (rc < 0) {
+                throw new NativeException("sched_setaffinity(0x" + Long.toHexString(mask) + ")", Native.errno(cs));
+            }
+        } catch (NativeException e) {
+            throw e;
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
