@@ -60,6 +60,7 @@ public final class FaultLoop implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
     private volatile Throwable failure;
+    private volatile FaultListener listener = FaultListener.NONE;
 
     public FaultLoop(GuestMemory memory, PageTier tier, FaultMetrics metrics, Config config, String name) {
         this.memory = memory;
@@ -76,6 +77,11 @@ public final class FaultLoop implements AutoCloseable {
             thread.start();
         }
         return this;
+    }
+
+    /** Replaces the listener told about resolved faults (see FaultListener's threading rule). */
+    public void listener(FaultListener l) {
+        this.listener = l == null ? FaultListener.NONE : l;
     }
 
     public PrefetchLedger prefetchLedger() {
@@ -197,6 +203,7 @@ public final class FaultLoop implements AutoCloseable {
             throw new IllegalStateException("page " + page + " left FROZEN under its monitor");
         }
         metrics.cancels.increment();
+        listener.trapped(r.index(), page);
     }
 
     private void unprotect(long pageAddr, long size) {
@@ -229,24 +236,30 @@ public final class FaultLoop implements AutoCloseable {
     private void refault(GuestRegion r, long page, long readNanos, long address, long flags) {
         switch (refaulter.refault(r, page, 0)) {
             case FILLED -> {
-                metrics.recordRefault(System.nanoTime() - readNanos);
-                prefetchAround(r, page);
+                long latency = System.nanoTime() - readNanos;
+                metrics.recordRefault(latency);
+                int prefetched = prefetchAround(r, page);
+                listener.refaulted(r.index(), page, r.states().version(page), latency, prefetched);
             }
             case RETRY -> {
                 metrics.retries.increment();
                 deferred.add(new Deferred(address, flags, readNanos));
             }
-            case POISONED -> { }
+            case POISONED -> {
+                var p = metrics.poisoned.isEmpty() ? null : metrics.poisoned.getLast();
+                listener.poisoned(r.index(), page, r.states().version(page), p == null ? "poisoned" : p.reason());
+            }
             case NOT_MINE -> handle(address, flags, readNanos); // a restore got there first
         }
     }
 
     /** Refills evicted neighbours with COPY(DONTWAKE), then one WAKE for all of them. */
-    private void prefetchAround(GuestRegion r, long page) {
+    private int prefetchAround(GuestRegion r, long page) {
         int w = config.prefetchWindow();
         if (w <= 0) {
-            return;
+            return 0;
         }
+        int count = 0;
         long lo = Long.MAX_VALUE;
         long hi = -1;
         long first = Math.max(0, page - w);
@@ -257,6 +270,7 @@ public final class FaultLoop implements AutoCloseable {
             }
             if (refaulter.refault(r, p, Userfaultfd.COPY_MODE_DONTWAKE) == Refaulter.Result.FILLED) {
                 prefetch.prefetched(r.index(), p);
+                count++;
                 lo = Math.min(lo, p);
                 hi = Math.max(hi, p);
             }
@@ -264,6 +278,7 @@ public final class FaultLoop implements AutoCloseable {
         if (hi >= 0) {
             memory.uffd().wake(r.pageAddress(lo), (hi - lo + 1) * r.pageSize());
         }
+        return count;
     }
 
     private void other(UffdEvent e) {

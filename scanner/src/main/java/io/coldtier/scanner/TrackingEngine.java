@@ -65,6 +65,11 @@ public final class TrackingEngine implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<Consumer<CycleReport>> listeners = new ArrayList<>();
+    /**
+     * Serialises what touches page protection: arming, scanning + local eviction, and evictions
+     * commanded from outside (EvictCommands). The interval sleep happens outside it.
+     */
+    private final java.util.concurrent.locks.ReentrantLock protection = new java.util.concurrent.locks.ReentrantLock();
     private Thread cycleThread;
 
     public TrackingEngine(GuestMemory memory, PageTier tier, Tracker tracker, EvictionPolicy policy, Config config,
@@ -101,15 +106,49 @@ public final class TrackingEngine implements AutoCloseable {
 
     /** Arms every region; the interval starts now. Split out so tests can drive a cycle by hand. */
     public Instant arm() {
-        Instant at = clock.instant();
-        for (GuestRegion r : memory.regions()) {
-            tracker.arm(r);
+        protection.lock();
+        try {
+            Instant at = clock.instant();
+            for (GuestRegion r : memory.regions()) {
+                tracker.arm(r);
+            }
+            return at;
+        } finally {
+            protection.unlock();
         }
-        return at;
+    }
+
+    /**
+     * Evicts {@code pages} of region {@code region} now (an EvictCommand from the evictor
+     * service). Pages touched or evicted since the command was decided are skipped by the
+     * executor, so a late or duplicate command is harmless.
+     */
+    public io.coldtier.faultsource.EvictionReport evict(int region, RoaringBitmap pages) {
+        protection.lock();
+        try {
+            GuestRegion r = memory.region(region);
+            tracker.beginFreeze(r);
+            try {
+                return executor.evict(r, pages);
+            } finally {
+                tracker.resume(r);
+            }
+        } finally {
+            protection.unlock();
+        }
     }
 
     /** Scans, decides, evicts and resumes every region after an interval that began at {@code armedAt}. */
     public List<CycleReport> finishCycle(Instant armedAt, long armNanos) {
+        protection.lock();
+        try {
+            return finishCycleLocked(armedAt, armNanos);
+        } finally {
+            protection.unlock();
+        }
+    }
+
+    private List<CycleReport> finishCycleLocked(Instant armedAt, long armNanos) {
         long n = cycle.incrementAndGet();
         List<CycleReport> reports = new ArrayList<>();
         for (GuestRegion r : memory.regions()) {
