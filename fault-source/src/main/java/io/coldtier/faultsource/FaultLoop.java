@@ -236,6 +236,8 @@ public final class FaultLoop implements AutoCloseable {
     private void refault(GuestRegion r, long page, long readNanos, long address, long flags) {
         switch (refaulter.refault(r, page, 0)) {
             case FILLED -> {
+                // Taken after UFFDIO_COPY returned: with the handler on the faulting thread's CPU
+                // the woken thread may run first, so this can include a slice of guest time.
                 long latency = System.nanoTime() - readNanos;
                 metrics.recordRefault(latency);
                 int prefetched = prefetchAround(r, page);

@@ -10,6 +10,9 @@ import java.lang.foreign.MemorySegment;
 public final class Poll {
     public static final short POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
 
+    private static final ThreadLocal<MemorySegment> PFD =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Pollfd.SIZE, 8));
+
     private Poll() {}
 
     /**
@@ -19,8 +22,9 @@ public final class Poll {
      * @return true when readable (or hung up / in error: the next read reports why)
      */
     public static boolean readable(int fd, int timeoutMs) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment p = Pollfd.allocate(a);
+        {
+            MemorySegment p = PFD.get(); // per thread: the fault loop polls once per batch
+            p.fill((byte) 0);
             Pollfd.fd(p, fd);
             Pollfd.events(p, POLLIN);
             int rc = Syscalls.pollRaw(p, 1, timeoutMs);

@@ -52,6 +52,20 @@ public final class Userfaultfd implements AutoCloseable {
 
     private static final String RWP_INSTEAD = "use the zap backend (MISSING|WP registration) on this kernel";
 
+    /**
+     * A per-thread argument block for the hot ioctls (COPY, ZEROPAGE, WAKE, WRITEPROTECT, …):
+     * every uffd struct fits in 64 bytes, and a refault should not pay for creating and closing
+     * an arena (the fault loop issues several ioctls per fault).
+     */
+    private static final ThreadLocal<MemorySegment> ARG =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(64, 8));
+
+    private static MemorySegment arg(long size) {
+        MemorySegment s = ARG.get().asSlice(0, size);
+        s.fill((byte) 0);
+        return s;
+    }
+
     private final OwnedFd fd;
     private final UffdApi api;
 
@@ -193,8 +207,8 @@ public final class Userfaultfd implements AutoCloseable {
     }
 
     private void rangeIoctl(long request, String name, long start, long len) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UffdioRange.allocate(a);
+        {
+            MemorySegment s = arg(UffdioRange.SIZE);
             UffdioRange.start(s, start);
             UffdioRange.len(s, len);
             Syscalls.ioctl(fd.get(), request, s, name);
@@ -203,8 +217,8 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** UFFDIO_COPY {@code len} bytes from {@code src} to the registered {@code dst}. */
     public CopyOutcome copy(long dst, long src, long len, long mode) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UffdioCopy.allocate(a);
+        {
+            MemorySegment s = arg(UffdioCopy.SIZE);
             UffdioCopy.dst(s, dst);
             UffdioCopy.src(s, src);
             UffdioCopy.len(s, len);
@@ -216,8 +230,8 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** UFFDIO_ZEROPAGE: maps zero pages (for pages recorded as all-zero). */
     public CopyOutcome zeropage(long start, long len, long mode) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UffdioZeropage.allocate(a);
+        {
+            MemorySegment s = arg(UffdioZeropage.SIZE);
             UffdioZeropage.start(s, start);
             UffdioZeropage.len(s, len);
             UffdioZeropage.mode(s, mode);
@@ -228,8 +242,8 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** UFFDIO_CONTINUE: maps the page-cache page for a MINOR fault; MODE_WP keeps it protected. */
     public CopyOutcome continueMapping(long start, long len, long mode) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UffdioContinue.allocate(a);
+        {
+            MemorySegment s = arg(UffdioContinue.SIZE);
             UffdioContinue.start(s, start);
             UffdioContinue.len(s, len);
             UffdioContinue.mode(s, mode);
@@ -240,8 +254,8 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** UFFDIO_POISON: later accesses get SIGBUS; used for pages whose stored copy is corrupt. */
     public CopyOutcome poison(long start, long len, long mode) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UffdioPoison.allocate(a);
+        {
+            MemorySegment s = arg(UffdioPoison.SIZE);
             UffdioPoison.start(s, start);
             UffdioPoison.len(s, len);
             UffdioPoison.mode(s, mode);
@@ -252,8 +266,8 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** UFFDIO_MOVE (anonymous memory only): moves pages from {@code src} to {@code dst}. */
     public CopyOutcome move(long dst, long src, long len, long mode) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UffdioMove.allocate(a);
+        {
+            MemorySegment s = arg(UffdioMove.SIZE);
             UffdioMove.dst(s, dst);
             UffdioMove.src(s, src);
             UffdioMove.len(s, len);
@@ -285,8 +299,8 @@ public final class Userfaultfd implements AutoCloseable {
      * clearing it wakes writers unless {@code dontWake}.
      */
     public void writeProtect(long start, long len, boolean protect, boolean dontWake) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = UffdioWriteprotect.allocate(a);
+        {
+            MemorySegment s = arg(UffdioWriteprotect.SIZE);
             UffdioWriteprotect.start(s, start);
             UffdioWriteprotect.len(s, len);
             UffdioWriteprotect.mode(s, (protect ? WRITEPROTECT_MODE_WP : 0) | (dontWake ? WRITEPROTECT_MODE_DONTWAKE : 0));

@@ -111,6 +111,7 @@ public final class TrackingEngine implements AutoCloseable {
             Instant at = clock.instant();
             for (GuestRegion r : memory.regions()) {
                 tracker.arm(r);
+                faultLoop.prefetchLedger().armed(r.index());
             }
             return at;
         } finally {
