@@ -1,6 +1,7 @@
 package io.coldtier.faultsource;
 
 import io.coldtier.faultsource.tier.LocalPageTier;
+import io.coldtier.linux.KernelTests;
 import io.coldtier.workload.GuestPages;
 import io.coldtier.workload.Workload;
 import io.coldtier.workload.WorkloadSpec;
@@ -29,7 +30,7 @@ class NoLostWriteIT {
 
     @Test
     void evictionsUnderConcurrentWrites_loseNoWrite_andHangNoThread() throws Exception {
-        KernelTestSupport.assumeUserfaultfd();
+        KernelTests.assumeUserfaultfd();
         FaultMetrics metrics = new FaultMetrics();
         try (GuestMemory mem = GuestMemory.create(List.of(RegionSpec.local(0, PAGES * 4096L, 4096)), Registration.ZAP);
              LocalPageTier tier = new LocalPageTier()) {

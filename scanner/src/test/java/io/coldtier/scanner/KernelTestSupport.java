@@ -1,33 +1,17 @@
 package io.coldtier.scanner;
 
-import io.coldtier.linux.NativeException;
-import io.coldtier.linux.UffdOpenMode;
-import io.coldtier.linux.Userfaultfd;
-import org.junit.jupiter.api.Assumptions;
+import io.coldtier.linux.KernelTests;
 
-/** Kernel-test skipping policy: skip locally with the reason; fail with COLDTIER_REQUIRE_KERNEL_TESTS=1. */
+/** The native module's kernel-test policy, plus running guest accesses off the test thread. */
 final class KernelTestSupport {
     private KernelTestSupport() {}
 
     static void assumeKernel(boolean condition, String reason) {
-        if (condition) {
-            return;
-        }
-        String req = System.getenv("COLDTIER_REQUIRE_KERNEL_TESTS");
-        if ("1".equals(req) || "true".equalsIgnoreCase(req)) {
-            throw new AssertionError("kernel test cannot run but COLDTIER_REQUIRE_KERNEL_TESTS is set: " + reason);
-        }
-        Assumptions.assumeTrue(false, reason);
+        KernelTests.assumeKernel(condition, reason);
     }
 
     static void assumeUserfaultfd() {
-        String why = null;
-        try {
-            Userfaultfd.probe(UffdOpenMode.SYSCALL);
-        } catch (NativeException e) {
-            why = "userfaultfd(2) unavailable: " + e.getMessage();
-        }
-        assumeKernel(why == null, why);
+        KernelTests.assumeUserfaultfd();
     }
 
     /** Runs {@code r} on a fresh platform thread and waits: guest accesses never run on the test thread. */
