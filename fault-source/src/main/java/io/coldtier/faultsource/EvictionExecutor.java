@@ -135,7 +135,7 @@ public final class EvictionExecutor implements AutoCloseable {
             MemorySegment page = buffer.asSlice((k - from) * size, size);
             boolean isZero = MemorySegment.mismatch(page, 0, size, zeros, 0, size) == -1;
             zero += isZero ? 1 : 0;
-            images.add(new PageImage(new PageKey(r.index(), p), states.version(p) + 1,
+            images.add(new PageImage(new PageKey(r.index(), p), states.nextVersion(p),
                     isZero ? 0 : Refaulter.crc32c(page, size), isZero,
                     isZero ? new byte[0] : page.toArray(ValueLayout.JAVA_BYTE)));
         }

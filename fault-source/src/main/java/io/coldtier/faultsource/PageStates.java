@@ -17,6 +17,8 @@ public final class PageStates {
 
     private final byte[] state;
     private final long[] version;
+    /** Highest version ever handed to a tier for each page (≥ version). */
+    private final long[] issued;
     private final Object[] stripes = new Object[STRIPES];
     private final AtomicLong evicted = new AtomicLong();
 
@@ -26,6 +28,7 @@ public final class PageStates {
         }
         state = new byte[(int) pages];
         version = new long[(int) pages];
+        issued = new long[(int) pages];
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
@@ -58,6 +61,17 @@ public final class PageStates {
     public long version(long page) {
         synchronized (lock(page)) {
             return version[(int) page];
+        }
+    }
+
+    /**
+     * The version for a new copy of {@code page}: strictly above every version ever issued, even
+     * for copies whose eviction was cancelled. Reusing a cancelled copy's number would let a tier
+     * that keeps the first write of a version (idempotent replays) keep the stale contents.
+     */
+    public long nextVersion(long page) {
+        synchronized (lock(page)) {
+            return ++issued[(int) page];
         }
     }
 

@@ -44,6 +44,20 @@ class PageStatesTest {
     }
 
     @Test
+    void versionsNeverRepeat_evenWhenAnEvictionWasCancelled() {
+        PageStates s = new PageStates(2);
+        s.freeze(0);
+        long v1 = s.nextVersion(0);
+        s.cancel(0);
+        s.uncancel(0);
+        s.freeze(0);
+        long v2 = s.nextVersion(0);
+        assertThat(v2).isGreaterThan(v1);
+        assertThat(s.beginPunch(0, v2)).isTrue();
+        assertThat(s.version(0)).isEqualTo(v2);
+    }
+
+    @Test
     void awaitSettled_returnsOnceThePunchEnds_andFailsOnAStuckPage() throws Exception {
         PageStates s = new PageStates(4);
         s.freeze(0);
