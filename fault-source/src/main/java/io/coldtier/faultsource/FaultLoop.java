@@ -234,7 +234,21 @@ public final class FaultLoop implements AutoCloseable {
     }
 
     private void refault(GuestRegion r, long page, long readNanos, long address, long flags) {
-        switch (refaulter.refault(r, page, 0)) {
+        Refaulter.Result res;
+        try {
+            res = refaulter.refault(r, page, 0);
+        } catch (RuntimeException e) {
+            // The tier is unreachable (tier-store restarting, network): the page stays EVICTED and
+            // the thread stays blocked; retry after the next read instead of ending the loop,
+            // which would leave every later fault hanging for good.
+            metrics.tierErrors.increment();
+            if (metrics.tierErrors.sum() % 1000 == 1) {
+                LOG.log(Level.WARNING, "refault of page " + page + " failed, will retry: " + e, e);
+            }
+            deferred.add(new Deferred(address, flags, readNanos));
+            return;
+        }
+        switch (res) {
             case FILLED -> {
                 // Taken after UFFDIO_COPY returned: with the handler on the faulting thread's CPU
                 // the woken thread may run first, so this can include a slice of guest time.
@@ -270,7 +284,14 @@ public final class FaultLoop implements AutoCloseable {
             if (p == page || r.states().get(p) != PageState.EVICTED) {
                 continue;
             }
-            if (refaulter.refault(r, p, Userfaultfd.COPY_MODE_DONTWAKE) == Refaulter.Result.FILLED) {
+            Refaulter.Result res;
+            try {
+                res = refaulter.refault(r, p, Userfaultfd.COPY_MODE_DONTWAKE);
+            } catch (RuntimeException e) {
+                metrics.tierErrors.increment();
+                break; // prefetch is best effort: the tier is struggling, stop here
+            }
+            if (res == Refaulter.Result.FILLED) {
                 prefetch.prefetched(r.index(), p);
                 count++;
                 lo = Math.min(lo, p);

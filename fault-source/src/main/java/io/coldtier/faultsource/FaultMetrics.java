@@ -23,6 +23,8 @@ public final class FaultMetrics {
     public final LongAdder wakes = new LongAdder();
     public final LongAdder unprotects = new LongAdder();
     public final LongAdder retries = new LongAdder();
+    /** Refaults that failed because the tier could not be reached; each is retried. */
+    public final LongAdder tierErrors = new LongAdder();
     public final LongAdder prefetched = new LongAdder();
     /** Prefetched pages the guest touched before their next eviction. */
     public final LongAdder prefetchHits = new LongAdder();
