@@ -14,12 +14,16 @@ import picocli.CommandLine.Spec;
         subcommands = {
             ProbeCommand.class,
             BenchCommand.class,
+            TierStoreCommand.class,
+            EvictorCommand.class,
+            AgentCommand.class,
         })
 public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
 
     public static void main(String[] args) {
+        io.coldtier.cli.ops.Logfmt.useShutdownSafeManager();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 

@@ -16,7 +16,45 @@ import java.util.logging.Logger;
  * slf4j-jdk14. Kafka is kept at WARN (it logs thousands of INFO lines per broker start).
  */
 public final class Logfmt extends Formatter {
+    /**
+     * Strong references: JUL holds loggers weakly, so a level set on a logger nobody else references yet would be
+     * lost at the next GC (and Kafka's INFO flood would come back).
+     */
+    private static final java.util.List<Logger> PINNED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private Logfmt() {}
+
+    /**
+     * A LogManager that ignores the JDK's reset-at-shutdown, so shutdown hooks (a service's "stopped" line) can
+     * still log. Selected with {@code -Djava.util.logging.manager=io.coldtier.cli.ops.Logfmt$Manager}, which
+     * {@link #useShutdownSafeManager()} sets before JUL initialises.
+     */
+    public static final class Manager extends LogManager {
+        @Override
+        public void reset() {
+            if (!shuttingDown()) {
+                super.reset();
+            }
+        }
+
+        private static boolean shuttingDown() {
+            Thread probe = new Thread(() -> {});
+            try {
+                Runtime.getRuntime().addShutdownHook(probe);
+                Runtime.getRuntime().removeShutdownHook(probe);
+                return false;
+            } catch (IllegalStateException e) {
+                return true;
+            }
+        }
+    }
+
+    /** Call first thing in {@code main}, before anything touches java.util.logging. */
+    public static void useShutdownSafeManager() {
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", Manager.class.getName());
+        }
+    }
 
     /** Installs the formatter on the root logger at {@code level}. Idempotent. */
     public static void install(Level level) {
@@ -28,7 +66,9 @@ public final class Logfmt extends Formatter {
         root.addHandler(h);
         root.setLevel(level);
         for (String noisy : new String[] {"org.apache.kafka", "kafka", "org.apache.zookeeper", "state.change.logger"}) {
-            Logger.getLogger(noisy).setLevel(Level.WARNING);
+            Logger l = Logger.getLogger(noisy);
+            l.setLevel(Level.WARNING);
+            PINNED.add(l);
         }
     }
 

@@ -1,0 +1,190 @@
+package io.coldtier.cli;
+
+import io.coldtier.agent.AgentConfig;
+import io.coldtier.agent.AgentService;
+import io.coldtier.bus.KafkaSettings;
+import io.coldtier.bus.TopicAdmin;
+import io.coldtier.cli.ServiceConfig.Common;
+import io.coldtier.faultsource.GuestMemory;
+import io.coldtier.faultsource.GuestRegion;
+import io.coldtier.faultsource.RegionSpec;
+import io.coldtier.faultsource.Registration;
+import io.coldtier.schemas.Topics;
+import io.coldtier.workload.GuestPages;
+import io.coldtier.workload.Workload;
+import io.coldtier.workload.WorkloadSpec;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/** {@code coldtier agent}: one VM's agent, on guest memory it creates itself for now, until SIGTERM/SIGINT. */
+@Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Run one VM's agent: tracks the guest memory's working set with userfaultfd (zap backend), publishes"
+                    + " VmRegistration, ScanResults and FaultEvents, executes the evictor's EvictCommands"
+                    + " (pages made durable on coldtier.pages before they are punched) and serves refaults from"
+                    + " the tier-store's page RPC. Runs until SIGTERM/SIGINT; on exit every evicted page is"
+                    + " restored.",
+            "",
+            "For now the agent runs on guest memory it creates itself (--guest-size, 4 KiB"
+                    + " pages) with a built-in synthetic workload standing in for the vCPUs (--workload on|off)."
+                    + " Attaching to a real VMM's guest memory through the hand-over socket comes in a later"
+                    + " issue.",
+        },
+        footerHeading = "%nConfig keys (--config FILE, Java properties; flags win over the file):%n",
+        footer = {
+            "  bootstrap.servers     Kafka host:port[,...]        (--bootstrap-servers)",
+            "                        required unless embedded.broker=true",
+            "  embedded.broker       true|false, default false    (--embedded-broker)",
+            "  metrics.bind          default 0.0.0.0",
+            "  metrics.port          default 9403, 0 = ephemeral  (--metrics-port)",
+            "  log.level             error|warn|info|debug|trace  (--log-level)",
+            "  partitions            coldtier topic partitions, default 3 (as the cluster)",
+            "  vm.id                 fleet-unique VM id, no '/'; required (--vm-id)",
+            "  agent.id              default agent-<vm.id>",
+            "  tier.store            tier-store RPC, default localhost:9400 (--tier-store)",
+            "  guest.size            e.g. 64m, 1g; multiple of 4k; default 64m (--guest-size)",
+            "  interval              detection interval, 500ms, 1s; default 1s (--interval)",
+            "  workload              on|off: synthetic vCPUs, default on (--workload)",
+            "  workload.threads      synthetic vCPU threads, default 2",
+            "  fault.queue.capacity  FaultEvent queue bound, default 65536",
+            "%nMetrics: coldtier_agent_* (evicted pages, refaults, scans, commands, fault events, tier fetches) + JVM.",
+            "Needs userfaultfd (run `coldtier probe`). Exit codes: 0 stopped by signal, 1 start-up failure,"
+                    + " 2 bad flags or config.",
+            "Example: coldtier agent --bootstrap-servers kafka:9092 --vm-id vm-1 --tier-store ts-host:9400"
+                    + " --guest-size 256m --interval 1s",
+        })
+public final class AgentCommand extends ServiceCommand<ServiceConfig.Agent> {
+    @Option(names = "--vm-id", paramLabel = "ID", description = "VM id (key vm.id).")
+    String vmId;
+
+    @Option(names = "--tier-store", paramLabel = "HOST:PORT", description = "tier-store page RPC (key tier.store).")
+    String tierStore;
+
+    @Option(names = "--guest-size", paramLabel = "SIZE", description = "Guest memory to create (key guest.size).")
+    String guestSize;
+
+    @Option(names = "--interval", paramLabel = "DURATION", description = "Detection interval (key interval).")
+    String interval;
+
+    @Option(names = "--workload", paramLabel = "on|off", description = "Run the synthetic vCPUs (key workload).")
+    String workload;
+
+    @Override
+    protected String serviceName() {
+        return "agent";
+    }
+
+    @Override
+    protected void serviceFlags(Map<String, String> flags) {
+        flags.put(ServiceConfig.VM_ID, vmId);
+        flags.put(ServiceConfig.TIER_STORE, tierStore);
+        flags.put(ServiceConfig.GUEST_SIZE, guestSize);
+        flags.put(ServiceConfig.INTERVAL, interval);
+        flags.put(ServiceConfig.WORKLOAD, workload);
+    }
+
+    @Override
+    protected ServiceConfig.Agent parse(Map<String, String> raw) {
+        return ServiceConfig.agent(raw);
+    }
+
+    @Override
+    protected Common common(ServiceConfig.Agent c) {
+        return c.common();
+    }
+
+    /** Memory, vCPU stand-in and agent; closed in reverse (the agent restores every page before the memory goes). */
+    private record Running(GuestMemory memory, Workload workload, AgentService agent) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                if (workload != null) {
+                    workload.stop(Duration.ofSeconds(20));
+                }
+            } finally {
+                try {
+                    if (agent != null) {
+                        agent.close();
+                    }
+                } finally {
+                    memory.close();
+                }
+            }
+        }
+    }
+
+    @Override
+    protected AutoCloseable startService(ServiceConfig.Agent c, String bootstrap, MeterRegistry registry) {
+        KafkaSettings kafka = KafkaSettings.of(bootstrap, "agent-" + c.vmId());
+        try (TopicAdmin admin = new TopicAdmin(kafka)) {
+            admin.ensureTopics(Topics.newTopics(c.common().partitions(), (short) 1));
+        }
+        GuestMemory memory = GuestMemory.create(List.of(RegionSpec.local(0, c.guestSize(), 4096)), Registration.ZAP);
+        Workload workload = null;
+        AgentService agent = null;
+        try {
+            if (c.workload()) {
+                GuestRegion r = memory.region(0);
+                workload = Workload.start(new GuestPages(r.hostAddress(), r.pages(), 4096),
+                        WorkloadSpec.defaults().withThreads(c.workloadThreads()).withHotFraction(0.1)
+                                .withHotShare(0.98).withThinkTimeNanos(100_000)
+                                .withPhaseChangeAfter(Duration.ofSeconds(30)));
+            }
+            agent = new AgentService(memory, new AgentConfig(c.vmId(), c.agentId(), kafka, c.tierStore(),
+                    c.common().partitions(), c.interval(), c.faultQueueCapacity()));
+            agent.start();
+            bindMetrics(registry, c.vmId(), memory, agent);
+            return new Running(memory, workload, agent);
+        } catch (RuntimeException | Error e) {
+            new Running(memory, workload, agent).close();
+            throw e;
+        }
+    }
+
+    private static void bindMetrics(MeterRegistry registry, String vm, GuestMemory memory, AgentService agent) {
+        counter(registry, "coldtier.agent.commands.executed", "EvictCommands executed", vm, agent,
+                a -> a.stats().commandsExecuted());
+        counter(registry, "coldtier.agent.commands.failed", "EvictCommands that failed", vm, agent,
+                a -> a.stats().commandsFailed());
+        counter(registry, "coldtier.agent.commands.ignored", "redelivered EvictCommands ignored", vm, agent,
+                a -> a.stats().commandsIgnored());
+        counter(registry, "coldtier.agent.scans.published", "ScanResults published", vm, agent,
+                a -> a.stats().scansPublished());
+        counter(registry, "coldtier.agent.fault.events.sent", "FaultEvents published", vm, agent,
+                a -> a.stats().faultEventsSent());
+        counter(registry, "coldtier.agent.fault.events.dropped", "FaultEvents dropped on a full queue", vm, agent,
+                a -> a.stats().faultEventsDropped());
+        counter(registry, "coldtier.agent.pages.evicted", "pages evicted", vm, agent,
+                a -> a.engine().metrics().evictedPages.sum());
+        counter(registry, "coldtier.agent.refaults", "refaults of evicted pages", vm, agent,
+                a -> a.engine().metrics().refaults.sum());
+        counter(registry, "coldtier.agent.tier.fetched.rpc", "refaults served by the tier-store RPC", vm, agent,
+                a -> a.tier().stats().fetchedFromRpc());
+        counter(registry, "coldtier.agent.tier.fetched.buffer", "refaults served from the in-flight buffer", vm,
+                agent, a -> a.tier().stats().fetchedFromBuffer());
+        counter(registry, "coldtier.agent.cycles", "detection cycles", vm, agent, a -> a.engine().cycles());
+        Gauge.builder("coldtier.agent.pages.out", memory, m -> m.evictedPages())
+                .description("guest pages currently evicted").tag("vm", vm).register(registry);
+        Gauge.builder("coldtier.agent.tier.inflight", agent, a -> a.tier().stats().inFlight())
+                .description("pages stored but not yet acked by the tier-store").tag("vm", vm).register(registry);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String help, String vm, AgentService agent,
+                                ToDoubleFunction<AgentService> f) {
+        FunctionCounter.builder(name, agent, f).description(help).tag("vm", vm).register(registry);
+    }
+
+    @Override
+    protected String describe(ServiceConfig.Agent c, AutoCloseable service) {
+        return "vm.id=" + c.vmId() + " guest.size=" + c.guestSize() + " pages=" + c.guestPages() + " interval="
+                + c.interval() + " workload=" + (c.workload() ? "on" : "off") + " tier.store=" + c.tierStore();
+    }
+}
