@@ -24,14 +24,14 @@ import java.util.SplittableRandom;
  * threads started here ({@link #onPlatformThread}), never with MemorySegment get/set on a guest
  * address and never on the thread that drives the engine.
  */
-final class BenchGuest {
-    static final long PAGE = RegionSpec.PAGE_4K;
+public final class BenchGuest {
+    public static final long PAGE = RegionSpec.PAGE_4K;
     private static final Duration ACCESS_TIMEOUT = Duration.ofSeconds(120);
 
     private BenchGuest() {}
 
     /** One region of {@code bytes}, 4 KiB pages, registered MISSING|WP (the zap backend). */
-    static GuestMemory create(long bytes) {
+    public static GuestMemory create(long bytes) {
         return GuestMemory.create(java.util.List.of(RegionSpec.local(0, bytes, PAGE)), Registration.ZAP);
     }
 
@@ -40,7 +40,7 @@ final class BenchGuest {
      * a touch can raise a MISSING fault; without this, populate would block in handle_userfault
      * (stock-kernel-tracking.md §0, q6) and a touch would need a running fault loop.
      */
-    static void allocate(GuestRegion r) {
+    public static void allocate(GuestRegion r) {
         r.memfd().allocate(0, r.size());
     }
 
@@ -166,7 +166,7 @@ final class BenchGuest {
     }
 
     /** A shuffled copy of {@code pages}. */
-    static int[] shuffled(int[] pages, long seed) {
+    public static int[] shuffled(int[] pages, long seed) {
         int[] s = pages.clone();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = s.length - 1; i > 0; i--) {
@@ -187,7 +187,7 @@ final class BenchGuest {
 
     /** Guest access as a body that may throw (the toucher loops). */
     @FunctionalInterface
-    interface Access {
+    public interface Access {
         void run() throws Exception;
     }
 
@@ -195,7 +195,7 @@ final class BenchGuest {
      * Runs {@code body} on a fresh platform thread and waits for it: guest accesses never run on
      * the thread that drives the engine. A body still running after the timeout is an error.
      */
-    static void onPlatformThread(String name, Access body) throws InterruptedException {
+    public static void onPlatformThread(String name, Access body) throws InterruptedException {
         Throwable[] failure = new Throwable[1];
         Thread t = Thread.ofPlatform().name(name).daemon(true).start(() -> {
             try {

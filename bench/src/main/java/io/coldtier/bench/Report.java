@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The Markdown table NativeBench prints and writes. */
-final class Report {
+/** The Markdown table NativeBench prints and writes, and the machine line every bench report starts with. */
+public final class Report {
     private Report() {}
 
     static String markdown(List<String> names, Map<String, Figure> java, Map<String, Figure> floor,
@@ -35,7 +35,7 @@ final class Report {
     }
 
     /** CPUs, CPU model, kernel, JDK and date: what a reader needs to compare two runs. */
-    static String machine() {
+    public static String machine() {
         String date = ZonedDateTime.now().truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         return String.format(Locale.ROOT, "Machine: %d CPUs (%s), kernel %s, JDK %s %s (%s). Date: %s.",
                 Runtime.getRuntime().availableProcessors(), cpuModel(),

@@ -2,6 +2,8 @@ package io.coldtier.cli;
 
 import io.coldtier.bench.NativeBench;
 import io.coldtier.bench.TrackingBench;
+import io.coldtier.bench.pipeline.PipelineBench;
+import io.coldtier.cli.ops.Logfmt;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -9,12 +11,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** {@code coldtier bench <what>}: benchmarks that print their figures. Never part of the tests. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark and print its figures.",
-        subcommands = {BenchCommand.NativeCmd.class, BenchCommand.TrackingCmd.class})
+        subcommands = {BenchCommand.NativeCmd.class, BenchCommand.TrackingCmd.class, BenchCommand.PipelineCmd.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -78,6 +83,55 @@ final class BenchCommand implements Runnable {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
             return TrackingBench.run(System.out, options);
+        }
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = {"The event pipeline on the real stack, all in this process: an embedded",
+                "KRaft broker, the tier-store service (RocksDB, fsync on) and the agent",
+                "over a userfaultfd guest, with this command playing the evictor.",
+                "Measures: eviction throughput from the agent to RocksDB (raw and LZ4",
+                "MB/s); refault latency p50/p99 from the tier-store RPC and from the",
+                "agent's in-flight buffer (tier-store stopped), next to the 10-30 us",
+                "RPC target; ScanResult page-states/s through the bus into the",
+                "evictor-side decoder and into the evictor service.",
+                "Needs root or vm.unprivileged_userfaultfd=1. Takes 2-2.5 minutes",
+                "(1 with --quick); warnings go to stderr. Figures and their analysis:",
+                "bench/README.md."})
+    static final class PipelineCmd implements Callable<Integer> {
+        /** Held strongly: java.util.logging keeps loggers weakly, and a GC would drop the level. */
+        private static final List<Logger> KAFKA_LOGGERS = List.of(Logger.getLogger("org.apache.kafka"),
+                Logger.getLogger("kafka"));
+
+        @Option(names = "--guest-size", description = "Guest memory size, e.g. 256m or 1g (default: ${DEFAULT-VALUE}).",
+                defaultValue = "256m")
+        String guestSize;
+
+        @Option(names = "--quick",
+                description = "Quarter-guest warm-up, one eviction run, one refault round per source, 2 s of scans.")
+        boolean quick;
+
+        @Option(names = "--out", description = "Markdown report file (default: ${DEFAULT-VALUE}).",
+                defaultValue = "target/bench-pipeline.md")
+        Path out;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PipelineBench.Options options;
+            try {
+                options = PipelineBench.Options.of(out, guestSize, quick);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            // The broker, tier-store and evictor log at INFO through java.util.logging: keep stdout for the figures.
+            // Kafka's WARNINGs here are start/stop noise of three brokers in one JVM (e.g. __consumer_offsets
+            // "already exists" once per consumer); its errors still show.
+            Logfmt.install(Level.WARNING);
+            KAFKA_LOGGERS.forEach(l -> l.setLevel(Level.SEVERE));
+            return PipelineBench.run(System.out, options);
         }
     }
 }
