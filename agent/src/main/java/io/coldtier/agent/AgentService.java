@@ -6,7 +6,9 @@ import io.coldtier.bus.ReactiveProducer;
 import io.coldtier.faultsource.EvictionReport;
 import io.coldtier.faultsource.GuestMemory;
 import io.coldtier.faultsource.GuestRegion;
+import io.coldtier.faultsource.tier.PageKey;
 import io.coldtier.scanner.CycleReport;
+import io.coldtier.scanner.Tracker;
 import io.coldtier.scanner.TrackingEngine;
 import io.coldtier.scanner.ZapTracker;
 import io.coldtier.schemas.Bitmaps;
@@ -33,11 +35,13 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 
 /**
  * One VM's agent: the tracking engine (zap backend, no local eviction) over {@link KafkaPageTier}, publishing
@@ -61,11 +65,37 @@ public final class AgentService implements AutoCloseable {
     public record Stats(long commandsExecuted, long commandsFailed, long commandsIgnored, long pagesEvicted,
                         long scansPublished, long faultEventsSent, long faultEventsDropped) {}
 
+    /**
+     * What an agent attaching to handed-over memory adds to the plain wiring.
+     *
+     * @param cycleBase added to the engine's cycle numbers on every record, so the numbers keep increasing across
+     *                  agent restarts (the evictor ignores a ScanResult whose cycle is not newer than the last)
+     * @param tracker   the tracking backend for the memory (the zap backend by default)
+     * @param recovered compressed copies a previous agent made durable on {@code coldtier.pages} that the
+     *                  tier-store does not (yet) serve; held in the tier's in-flight buffer (see KafkaPageTier)
+     * @param stored    pages (per region index) that already have copies on {@code coldtier.pages}: tombstoned with
+     *                  the tier's own when the VM is gone ({@link #close(boolean)})
+     */
+    public record Options(long cycleBase, Function<GuestMemory, Tracker> tracker, Map<PageKey, RecoveredPage> recovered,
+                          Map<Integer, RoaringBitmap> stored) {
+        public Options {
+            Objects.requireNonNull(tracker, "tracker");
+            recovered = Map.copyOf(recovered);
+            stored = Map.copyOf(stored);
+        }
+
+        /** Cycles from 0, the zap backend, nothing recovered. */
+        public static Options defaults() {
+            return new Options(0, ZapTracker::new, Map.of(), Map.of());
+        }
+    }
+
     private final GuestMemory memory;
     private final AgentConfig config;
     private final byte[] key;
     private final KafkaPageTier tier;
-    private final ZapTracker tracker;
+    private final Tracker tracker;
+    private final long cycleBase;
     private final TrackingEngine engine;
     private final ReactiveProducer events;
     private final FaultPublisher faults;
@@ -89,21 +119,33 @@ public final class AgentService implements AutoCloseable {
 
     /** Wires everything; nothing runs and nothing is published until {@link #start()}. */
     public AgentService(GuestMemory memory, AgentConfig config) {
+        this(memory, config, Options.defaults());
+    }
+
+    /**
+     * Wires everything with {@code options}. The fault loop starts here (faults must be answered from the first
+     * instant), so the memory's page states and the recovered copies must be complete before this is called.
+     */
+    public AgentService(GuestMemory memory, AgentConfig config, Options options) {
         this.memory = memory;
         this.config = config;
+        this.cycleBase = options.cycleBase();
         this.key = config.vmId().getBytes(StandardCharsets.UTF_8);
         long[] pageSizes = memory.regions().stream().mapToLong(GuestRegion::pageSize).toArray();
         TrackingEngine[] self = new TrackingEngine[1];
         this.tier = new KafkaPageTier(config.vmId(), config.partitions(), pageSizes, config.kafka(),
-                config.tierStore(), () -> self[0] == null ? 0 : self[0].cycles());
-        this.tracker = new ZapTracker(memory);
+                config.tierStore(), () -> cycleBase + (self[0] == null ? 0 : self[0].cycles()));
+        tier.adoptRecovered(options.recovered());
+        tier.markStored(options.stored());
+        this.tracker = options.tracker().apply(memory);
         // evict=false: the evictor service decides; the local policy is never consulted.
         this.engine = new TrackingEngine(memory, tier, tracker, (scan, evictable) -> new RoaringBitmap(),
                 TrackingEngine.Config.defaults().withInterval(config.interval()).withEvict(false),
                 Clock.systemUTC(), config.vmId());
         self[0] = engine;
         this.events = ReactiveProducer.create(config.kafka(), "agent-events-" + config.vmId());
-        this.faults = new FaultPublisher(config.vmId(), events, engine::cycles, config.faultQueueCapacity());
+        this.faults = new FaultPublisher(config.vmId(), events, () -> cycleBase + engine.cycles(),
+                config.faultQueueCapacity());
         engine.faultLoop().listener(faults);
         engine.onCycle(this::publishScan);
         this.evictThread = Executors.newSingleThreadExecutor(
@@ -131,13 +173,17 @@ public final class AgentService implements AutoCloseable {
     }
 
     private VmRegistration registration() {
+        return registration(VmState.ACTIVE);
+    }
+
+    private VmRegistration registration(VmState state) {
         List<RegionInfo> regions = memory.regions().stream().map(r -> RegionInfo.newBuilder().setIndex(r.index())
                 .setGuestPhysBase(r.spec().guestPhysBase()).setSize(r.size()).setPageSize((int) r.pageSize())
                 .build()).toList();
         String host = System.getenv().getOrDefault("HOSTNAME", "localhost");
         return VmRegistration.newBuilder().setVmId(config.vmId()).setAgentId(config.agentId()).setHost(host)
                 .setPid(memory.pid()).setBackend(tracker.backend().name().toLowerCase(java.util.Locale.ROOT))
-                .setState(VmState.ACTIVE).setRegisteredAt(Instant.now()).setRegions(regions).build();
+                .setState(state).setRegisteredAt(Instant.now()).setRegions(regions).build();
     }
 
     /** On the cycle thread: hand the ScanResult to the producer (asynchronous, never blocks the cycle). */
@@ -145,7 +191,8 @@ public final class AgentService implements AutoCloseable {
         var scan = report.scan();
         GuestRegion r = memory.region(scan.region());
         long out = r.states().evictedCount();
-        ScanResult s = ScanResult.newBuilder().setVmId(config.vmId()).setRegion(scan.region()).setCycle(scan.cycle())
+        ScanResult s = ScanResult.newBuilder().setVmId(config.vmId()).setRegion(scan.region())
+                .setCycle(cycleBase + scan.cycle())
                 .setArmedAt(scan.armedAt()).setScannedAt(scan.scannedAt()).setPageSize((int) r.pageSize())
                 .setPages(scan.pages()).setAccessedCount(scan.accessedCount()).setResidentCount(scan.pages() - out)
                 .setEvictedCount(out).setAccessed(Bitmaps.toBytes(scan.accessed())).build();
@@ -203,6 +250,14 @@ public final class AgentService implements AutoCloseable {
         return tier;
     }
 
+    public Tracker tracker() {
+        return tracker;
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
     public Stats stats() {
         return new Stats(executed.sum(), failed.sum(), ignored.sum(), evicted.sum(), scans.sum(), faults.sent(),
                 faults.dropped());
@@ -215,9 +270,21 @@ public final class AgentService implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * {@link #close()}; with {@code vmGone} the VM's owner has exited: nothing can be restored (its address space is
+     * gone, so the engine skips the restore), every page copy on {@code coldtier.pages} is tombstoned and a
+     * {@code VmRegistration} GONE tells the fleet to forget the VM.
+     * Everything is closed even if a step fails (e.g. a restore that cannot reach the tier); the first failure is
+     * rethrown at the end, and the caller must then treat the memory as still holding evicted pages.
+     */
+    public void close(boolean vmGone) {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        RuntimeException failure = null;
         synchronized (this) {
             if (commands != null) {
                 commands.close();
@@ -232,10 +299,35 @@ public final class AgentService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        engine.close(); // restores every page; needs the tier open
+        try {
+            engine.close(); // restores every page; needs the tier open
+        } catch (RuntimeException e) {
+            failure = e;
+            // The restore failed part-way: stop answering faults anyway (the caller keeps the uffd open, so
+            // faulting threads wait in the kernel for the next attachment instead of getting zero pages).
+            engine.faultLoop().close();
+        }
         faults.close();
+        // Tombstones delete the only copies of evicted pages: never while an owner that could fault on them lives.
+        if (vmGone && (memory.evictedPages() == 0 || !memory.ownerAlive())) {
+            try {
+                long n = tier.forgetAll(Duration.ofSeconds(30));
+                LOG.info("{} is gone: tombstoned {} pages on {}", config.vmId(), n, Topics.PAGES);
+            } catch (RuntimeException e) {
+                LOG.warn("tombstones for the pages of {} not all acknowledged: {}", config.vmId(), e.toString());
+            }
+            try {
+                events.send(new ProducerRecord<>(Topics.VMS, key, Codec.encode(registration(VmState.GONE))))
+                        .block(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                LOG.warn("VmRegistration GONE of {} not published: {}", config.vmId(), e.toString());
+            }
+        }
         events.close(Duration.ofSeconds(10));
         tier.close();
         tracker.close();
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

@@ -25,6 +25,7 @@ import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.roaringbitmap.RoaringBitmap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -84,6 +85,8 @@ public final class KafkaPageTier implements PageTier {
     private final ReactiveConsumer acks;
     private final Disposable ackSubscription;
     private final ConcurrentHashMap<PageKey, Buffered> buffer = new ConcurrentHashMap<>();
+    /** Pages with a PageOut on the topic (sent by us or found by a recovery), per region: what forgetAll tombstones. */
+    private final Map<Integer, RoaringBitmap> written = new java.util.HashMap<>();
     /** Versions dropped after a store: a later store of the same version must stay pinned. */
     private final ConcurrentHashMap<PageKey, Long> droppedVersions = new ConcurrentHashMap<>();
     private final LZ4Compressor compressor = LZ4Factory.fastestInstance().fastCompressor();
@@ -120,6 +123,48 @@ public final class KafkaPageTier implements PageTier {
                 e -> LOG.error("page-ack consumer of {} failed; pages stay in the in-flight buffer", vmId, e));
     }
 
+    /**
+     * Remembers that {@code pages} (per region index) have copies on {@code coldtier.pages}, e.g. found there by a
+     * recovery, so {@link #forgetAll} tombstones them too.
+     */
+    public void markStored(Map<Integer, RoaringBitmap> pages) {
+        synchronized (written) {
+            pages.forEach((region, b) -> written.computeIfAbsent(region, k -> new RoaringBitmap()).or(b));
+        }
+    }
+
+    /**
+     * The VM is gone: tombstones every page this tier ever stored (or was told about) on the compacted
+     * {@code coldtier.pages}, so the tier-store deletes them and a later VM reusing the id cannot mistake them for
+     * its own. Waits for Kafka's acks up to {@code timeout}; returns the number of tombstones acknowledged.
+     */
+    public long forgetAll(java.time.Duration timeout) {
+        List<ProducerRecord<byte[], byte[]>> tombstones = new ArrayList<>();
+        int partition = Partitioning.partitionFor(vmId, partitions);
+        synchronized (written) {
+            written.forEach((region, pages) -> pages.forEach((org.roaringbitmap.IntConsumer) p -> tombstones.add(
+                    new ProducerRecord<>(Topics.PAGES, partition,
+                            PageKeys.key(vmId, region, p).getBytes(StandardCharsets.UTF_8), null))));
+        }
+        if (tombstones.isEmpty()) {
+            return 0;
+        }
+        producer.sendAll(tombstones).block(timeout);
+        buffer.clear();
+        return tombstones.size();
+    }
+
+    /**
+     * Seeds the in-flight buffer with copies recovered from {@code coldtier.pages} that the tier-store does not
+     * serve (yet): not ingested before the previous agent died, or dropped there. Call before any fetch. An entry
+     * leaves the buffer like any other: a PageStored of its version or newer, or a newer store of the page.
+     */
+    public void adoptRecovered(Map<PageKey, RecoveredPage> recovered) {
+        recovered.forEach((key, r) -> buffer.merge(key,
+                new Buffered(r.version(), r.checksum(), r.zero(), r.rawLength(), r.lz4(), false),
+                (old, neu) -> old.version() > neu.version() ? old : neu));
+    }
+
     @Override
     public CompletableFuture<Void> store(List<PageImage> images) {
         ensureOpen();
@@ -135,6 +180,9 @@ public final class KafkaPageTier implements PageTier {
                     dropped != null && dropped == img.version());
             buffer.merge(img.key(), b, (old, neu) -> old.version() > neu.version() ? old : neu);
             mine.add(Map.entry(img.key(), b));
+            synchronized (written) {
+                written.computeIfAbsent(img.key().region(), k -> new RoaringBitmap()).add((int) img.key().page());
+            }
             PageOut out = PageOut.newBuilder().setVmId(vmId).setRegion(img.key().region())
                     .setCycle(cycle.getAsLong()).setPage(img.key().page()).setVersion(img.version())
                     .setChecksum(img.checksum()).setZero(img.zero())

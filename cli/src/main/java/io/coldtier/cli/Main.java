@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
             TierStoreCommand.class,
             EvictorCommand.class,
             AgentCommand.class,
+            VmmCommand.class,
         })
 public final class Main implements Runnable {
     @Spec

@@ -66,6 +66,8 @@ public final class ServiceConfig {
     public static final String WORKLOAD = "workload";
     public static final String WORKLOAD_THREADS = "workload.threads";
     public static final String FAULT_QUEUE_CAPACITY = "fault.queue.capacity";
+    public static final String LISTEN = "listen";
+    public static final String ALLOW_UID = "allow.uid";
 
     public static final int DEFAULT_PARTITIONS = 3;
     public static final int TIER_STORE_METRICS_PORT = 9401;
@@ -87,10 +89,27 @@ public final class ServiceConfig {
 
     public record Evictor(Common common, String groupId, PolicyConfig policies) {}
 
+    /**
+     * The agent. With {@code listen} set it is the agent host (VMMs hand their memory over on that socket;
+     * {@code vmId}, {@code guestSize}, {@code workload*} do not apply and are null/0/false); otherwise it runs one VM
+     * on memory it creates itself.
+     *
+     * @param listen    hand-over socket path, or null for the local-guest mode
+     * @param allowUids SO_PEERCRED uids allowed to hand memory over (listen mode)
+     */
     public record Agent(Common common, String vmId, String agentId, InetSocketAddress tierStore, long guestSize,
-                        Duration interval, boolean workload, int workloadThreads, int faultQueueCapacity) {
+                        Duration interval, boolean workload, int workloadThreads, int faultQueueCapacity, Path listen,
+                        Set<Integer> allowUids) {
+        public Agent {
+            allowUids = Set.copyOf(allowUids);
+        }
+
         public long guestPages() {
             return guestSize / 4096;
+        }
+
+        public boolean hostMode() {
+            return listen != null;
         }
     }
 
@@ -164,22 +183,39 @@ public final class ServiceConfig {
     public static Agent agent(Map<String, String> raw) {
         Reader r = new Reader(raw);
         Common common = r.common(AGENT_METRICS_PORT);
+        Path listen = r.path(LISTEN, null);
+        InetSocketAddress tierStore = r.hostPort(TIER_STORE, "localhost:" + TIER_STORE_RPC_PORT);
+        Duration interval = r.duration(INTERVAL, Duration.ofSeconds(1));
+        int queue = r.integer(FAULT_QUEUE_CAPACITY, 1 << 16, 1, 1 << 24);
+        if (listen != null) {
+            for (String k : List.of(VM_ID, GUEST_SIZE, WORKLOAD, WORKLOAD_THREADS)) {
+                if (raw.containsKey(k)) {
+                    String flag = flagOf(k);
+                    throw new ConfigException(k, "config key '" + k + "'" + (flag != null ? " (" + flag + ")" : "")
+                            + " does not apply with --listen: each VMM's hand-over brings its VM id and memory");
+                }
+            }
+            String agentId = r.string(AGENT_ID, "agent-" + System.getenv().getOrDefault("HOSTNAME", "localhost"));
+            Set<Integer> uids = r.uids(ALLOW_UID);
+            r.rejectUnknown();
+            return new Agent(common, null, agentId, tierStore, 0, interval, false, 0, queue, listen, uids);
+        }
+        if (raw.containsKey(ALLOW_UID)) {
+            throw new ConfigException(ALLOW_UID, "config key '" + ALLOW_UID + "' (--allow-uid) needs --listen");
+        }
         String vmId = r.required(VM_ID);
         if (vmId.indexOf('/') >= 0) {
             throw r.invalid(VM_ID, vmId, "must not contain '/'");
         }
         String agentId = r.string(AGENT_ID, "agent-" + vmId);
-        InetSocketAddress tierStore = r.hostPort(TIER_STORE, "localhost:" + TIER_STORE_RPC_PORT);
         long guestSize = r.size(GUEST_SIZE, 64L << 20);
         if (guestSize < 4096 || guestSize % 4096 != 0) {
             throw r.invalid(GUEST_SIZE, raw.get(GUEST_SIZE), "must be a positive multiple of 4 KiB");
         }
-        Duration interval = r.duration(INTERVAL, Duration.ofSeconds(1));
         boolean workload = r.onOff(WORKLOAD, true);
         int threads = r.integer(WORKLOAD_THREADS, 2, 1, 256);
-        int queue = r.integer(FAULT_QUEUE_CAPACITY, 1 << 16, 1, 1 << 24);
         r.rejectUnknown();
-        return new Agent(common, vmId, agentId, tierStore, guestSize, interval, workload, threads, queue);
+        return new Agent(common, vmId, agentId, tierStore, guestSize, interval, workload, threads, queue, null, Set.of());
     }
 
     /** Command-line spelling of a key, for error messages; null if it has no flag. */
@@ -197,6 +233,8 @@ public final class ServiceConfig {
             case GUEST_SIZE -> "--guest-size";
             case INTERVAL -> "--interval";
             case WORKLOAD -> "--workload";
+            case LISTEN -> "--listen";
+            case ALLOW_UID -> "--allow-uid";
             default -> key.startsWith(POLICY_OVERRIDE_PREFIX) ? "--policy-override" : null;
         };
     }
@@ -408,6 +446,27 @@ public final class ServiceConfig {
                 throw invalid(key, v, "port must be in [1, 65535]");
             }
             return new InetSocketAddress(v.substring(0, colon), port);
+        }
+
+        /** A comma-separated list of uids; default: this process's own uid. */
+        Set<Integer> uids(String key) {
+            String v = string(key, null);
+            if (v == null) {
+                return Set.of(io.coldtier.agent.host.AgentHostConfig.ownUid());
+            }
+            Set<Integer> out = new java.util.TreeSet<>();
+            for (String part : v.split(",")) {
+                try {
+                    int uid = Integer.parseInt(part.trim());
+                    if (uid < 0) {
+                        throw new NumberFormatException();
+                    }
+                    out.add(uid);
+                } catch (NumberFormatException e) {
+                    throw invalid(key, v, "expected a comma-separated list of numeric uids, e.g. 0,1000");
+                }
+            }
+            return out;
         }
 
         /** Every {@code prefix<suffix>} key, by suffix. */

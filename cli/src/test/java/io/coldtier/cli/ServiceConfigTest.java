@@ -126,6 +126,28 @@ class ServiceConfigTest {
     }
 
     @Test
+    void agentListenMode_parses_andRejectsTheLocalGuestKeys() {
+        ServiceConfig.Agent a = ServiceConfig.agent(flags("bootstrap.servers", "k:1", "listen", "/run/agent.sock",
+                "allow.uid", "1000, 0", "interval", "300ms"));
+        assertThat(a.hostMode()).isTrue();
+        assertThat(a.listen()).isEqualTo(Path.of("/run/agent.sock"));
+        assertThat(a.allowUids()).containsExactlyInAnyOrder(0, 1000);
+        assertThat(a.vmId()).isNull();
+        assertThat(a.agentId()).startsWith("agent-");
+        assertThat(ServiceConfig.agent(flags("bootstrap.servers", "k:1", "listen", "/s")).allowUids())
+                .as("default: own uid").hasSize(1);
+        assertThatThrownBy(() -> ServiceConfig.agent(flags("bootstrap.servers", "k:1", "listen", "/s", "vm.id", "v")))
+                .hasMessageContaining("'vm.id' (--vm-id) does not apply with --listen");
+        assertThatThrownBy(() -> ServiceConfig.agent(flags("bootstrap.servers", "k:1", "listen", "/s",
+                "guest.size", "64m"))).hasMessageContaining("'guest.size' (--guest-size) does not apply with --listen");
+        assertThatThrownBy(() -> ServiceConfig.agent(flags("bootstrap.servers", "k:1", "listen", "/s",
+                "allow.uid", "root"))).hasMessageContaining("'allow.uid' (--allow-uid)")
+                .hasMessageContaining("numeric uids");
+        assertThatThrownBy(() -> ServiceConfig.agent(flags("bootstrap.servers", "k:1", "vm.id", "v",
+                "allow.uid", "0"))).hasMessageContaining("needs --listen");
+    }
+
+    @Test
     void evictorOverrides_fromFileAndRepeatedFlags() throws Exception {
         Path f = file("bootstrap.servers=k:1\npolicy.override.vm-a=idle-age:cycles=9\n");
         EvictorCommand cmd = new EvictorCommand();

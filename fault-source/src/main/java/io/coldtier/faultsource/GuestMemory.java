@@ -133,7 +133,19 @@ public final class GuestMemory implements AutoCloseable {
      * gone too, and closing the uffd can no longer wake anybody onto a zero page.
      */
     public boolean ownerAlive() {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        // ProcessHandle counts a zombie as alive, but its address space is already gone: a UFFDIO_COPY into it
+        // fails with ESRCH. The state is the first field after the parenthesised command name.
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            int close = stat.lastIndexOf(')');
+            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException e) {
+            return false; // reaped between the two checks
+        }
     }
 
     public long evictedPages() {

@@ -75,6 +75,33 @@ public final class PageStates {
         }
     }
 
+    /**
+     * Re-creates what a previous agent left behind, before any fault loop or executor runs on these states: a
+     * durable copy of version {@code copyVersion} exists for {@code page}; {@code evicted} says whether that copy is
+     * now the only one (the page is a hole in the memfd), which makes the page EVICTED. Either way every later
+     * version issued for the page is above {@code copyVersion}, so a tier that keeps the first write of a version can
+     * never confuse a new copy with an old one.
+     *
+     * @throws IllegalStateException if the page is not RESIDENT (recovery runs once, on fresh states)
+     */
+    public void recover(long page, long copyVersion, boolean evicted) {
+        if (copyVersion <= 0) {
+            throw new IllegalArgumentException("recovered version must be > 0, got " + copyVersion);
+        }
+        synchronized (lock(page)) {
+            int i = (int) page;
+            if (state[i] != PageState.RESIDENT.ordinal()) {
+                throw new IllegalStateException("page " + page + " is " + get(page) + ", recovery needs RESIDENT");
+            }
+            issued[i] = Math.max(issued[i], copyVersion);
+            if (evicted) {
+                version[i] = copyVersion;
+                state[i] = (byte) PageState.EVICTED.ordinal();
+                this.evicted.incrementAndGet();
+            }
+        }
+    }
+
     /** Pages whose only copy is in the tier (EVICTED, PUNCHING or REFAULTING). */
     public long evictedCount() {
         return evicted.get();

@@ -77,6 +77,24 @@ class PageStatesTest {
     }
 
     @Test
+    void recover_seedsEvictedPagesAndVersions_soNewCopiesNeverReuseARecoveredVersion() {
+        PageStates s = new PageStates(4);
+        s.recover(1, 7, true);
+        s.recover(2, 5, false);
+        assertThat(s.get(1)).isEqualTo(PageState.EVICTED);
+        assertThat(s.version(1)).isEqualTo(7);
+        assertThat(s.evictedCount()).isEqualTo(1);
+        assertThat(s.get(2)).isEqualTo(PageState.RESIDENT);
+        assertThat(s.nextVersion(2)).as("resident page with an older stored copy").isEqualTo(6);
+        assertThat(s.beginRefault(1)).isTrue();
+        s.endRefault(1);
+        assertThat(s.evictedCount()).isZero();
+        assertThat(s.nextVersion(1)).isEqualTo(8);
+        s.freeze(3);
+        assertThatThrownBy(() -> s.recover(3, 9, true)).as("only on RESIDENT pages").isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void runs_ofABitmap_areMaximalContiguousRanges() {
         List<long[]> runs = new ArrayList<>();
         EvictionExecutor.forEachRun(RoaringBitmap.bitmapOf(1, 2, 3, 7, 9, 10), (f, c) -> runs.add(new long[] {f, c}));

@@ -112,6 +112,33 @@ public final class Memfd implements AutoCloseable {
         Syscalls.check("fallocate(PUNCH_HOLE|KEEP_SIZE, " + fd.what() + ")", rc);
     }
 
+    static final long SYS_LSEEK = 8;
+    static final int SEEK_DATA = 3, SEEK_HOLE = 4;
+
+    /**
+     * {@code lseek(fd, from, SEEK_DATA)}: the first offset at or after {@code from} backed by a page in the page
+     * cache, or -1 if there is none before the end (ENXIO). On shmem/memfd a hole is a page that was never written
+     * or was punched, which is how a restarted agent tells an evicted page (hole) from a resident one holding zeros.
+     * hugetlbfs does not track holes (it reports everything as data), so callers must not rely on it there.
+     */
+    public long seekData(long from) {
+        return seek(from, SEEK_DATA);
+    }
+
+    /** {@code lseek(fd, from, SEEK_HOLE)}: the first hole at or after {@code from} (the file size counts as one). */
+    public long seekHole(long from) {
+        return seek(from, SEEK_HOLE);
+    }
+
+    private long seek(long from, int whence) {
+        long rc = Syscalls.syscallRaw(SYS_LSEEK, fd.get(), from, whence);
+        if (rc == -Errno.ENXIO) {
+            return -1;
+        }
+        Syscalls.check("lseek(" + fd.what() + ", " + from + (whence == SEEK_DATA ? ", SEEK_DATA)" : ", SEEK_HOLE)"), rc);
+        return rc;
+    }
+
     /** {@code fallocate(0)}: allocates backing pages for the range now. */
     public void allocate(long offset, long len) {
         Syscalls.check("fallocate(" + fd.what() + ")", Syscalls.fallocateRaw(fd.get(), 0, offset, len));

@@ -1,0 +1,46 @@
+package io.coldtier.vmm;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Entry point of the reference VMM as its own JVM ({@code coldtier vmm} runs the same {@link ReferenceVmm}):
+ * {@code java --enable-native-access=ALL-UNNAMED -cp ... io.coldtier.vmm.VmmMain --agent-socket PATH --vm-id ID
+ * [--guest threads|kvm] [--guest-size 256m] [--pattern hot-cold|sweep] [--duration 30s] [--threads 2] ...}
+ * (flags: {@link VmmConfig#fromFlags}). Exit codes: 0 ok, 1 data errors or stuck guest, 2 no agent / bad flags.
+ */
+public final class VmmMain {
+    private VmmMain() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        VmmConfig config;
+        try {
+            config = VmmConfig.fromFlags(parse(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("coldtier vmm: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(new ReferenceVmm(config, System.out).run());
+    }
+
+    /** {@code --name value} pairs; {@code --name=value} also works. */
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + a + "'");
+            }
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                flags.put(a.substring(2, eq), a.substring(eq + 1));
+            } else if (i + 1 < args.length) {
+                flags.put(a.substring(2), args[++i]);
+            } else {
+                throw new IllegalArgumentException("flag " + a + " needs a value");
+            }
+        }
+        return flags;
+    }
+}
