@@ -159,6 +159,47 @@ class HandOverIT {
         }
     }
 
+    /**
+     * The same path with a real KVM guest: its vCPUs (64-bit CPL3 code, native on this host) touch the memfd through
+     * KVM's shadow MMU, so every refault the agent resolves is a vCPU blocked inside KVM_RUN.
+     */
+    @Test
+    void kvmGuest_handedOver_isEvictedAndRefaulted_withZeroGuestDataErrors(@TempDir Path dir) throws Exception {
+        KernelTests.assumeUserfaultfd();
+        io.coldtier.vmm.kvm.KvmProbe probe = io.coldtier.vmm.kvm.KvmGuest.available();
+        KernelTests.assumeKernel(probe.usable(), "KVM is unusable: " + probe.reason());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Path sock = dir.resolve("agent.sock");
+        try (TierStoreService tierStore = TierStoreService.start(TierStoreConfig.of(kafka.bootstrapServers(),
+                dir.resolve("rocksdb"), new InetSocketAddress(LOOPBACK, 0), PARTITIONS).withGroupId("handover-kvm-tier"),
+                registry);
+             EvictorService evictor = EvictorService.start(new EvictorConfig(kafka.bootstrapServers(),
+                     "handover-kvm-evictor", PolicyConfig.of("idle-age:cycles=1"), PARTITIONS), registry);
+             AgentHost host = AgentHost.start(AgentHostConfig.of(sock, KafkaSettings.of(kafka.bootstrapServers(),
+                     "handover-kvm"), new InetSocketAddress(LOOPBACK, tierStore.rpcPort()), PARTITIONS)
+                     .withInterval(Duration.ofMillis(300)));
+             ChildJvm vmm = ChildJvm.start("vmm-kvm", "256m", VmmMain.class, List.of("--agent-socket", sock.toString(),
+                     "--vm-id", VM, "--guest", "kvm", "--guest-size", "64m", "--duration", "12s", "--threads", "1",
+                     "--pattern", "hot-cold", "--zap", "on"))) {
+            vmm.awaitLine(l -> l.contains("handed over to"), Duration.ofSeconds(30));
+            Seen seen = new Seen();
+            while (vmm.process.isAlive()) {
+                seen.sample(host);
+                Thread.sleep(200);
+            }
+            int code = vmm.awaitExit(Duration.ofSeconds(5));
+            JsonNode report = VmmReport.parse(vmm.lastLine());
+            System.out.printf("hand-over e2e (kvm): agent saw %s; VMM report %s%n", seen, report);
+            assertThat(code).as("VMM exit code; report %s", report).isZero();
+            assertThat(report.get("data_errors").longValue()).as("data errors seen by the KVM guest").isZero();
+            assertThat(report.get("verify_failures").longValue()).as("pages failing the final verification").isZero();
+            assertThat(report.get("ops_per_s").doubleValue()).as("guest throughput reported").isPositive();
+            assertThat(seen.evicted).as("pages evicted by the agent").isPositive();
+            assertThat(seen.refaults).as("refaults served to the vCPU").isPositive();
+            assertThat(evictor.metrics().total("commands.emitted")).isPositive();
+        }
+    }
+
     /** Bad hand-overs to the same agent while {@link #VM} is attached: each refused with its reason. */
     private static void hostileHandOversAreRefused_whileTheVmKeepsRunning(Path sock, Path dir, AgentHost host)
             throws Exception {

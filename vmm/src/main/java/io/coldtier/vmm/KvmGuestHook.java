@@ -1,35 +1,117 @@
 package io.coldtier.vmm;
 
+import io.coldtier.vmm.kvm.AccessPattern;
+import io.coldtier.vmm.kvm.GuestLayout;
+import io.coldtier.vmm.kvm.GuestProgram;
+import io.coldtier.vmm.kvm.GuestStats;
+import io.coldtier.vmm.kvm.KvmGuest;
+import io.coldtier.vmm.kvm.KvmProbe;
+import io.coldtier.vmm.kvm.internal.CtrlBlock;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * HOOK(kvm): where {@code --guest kvm} plugs the KVM guest of {@code io.coldtier.vmm.kvm} into the reference VMM.
- * The VMM hands this the guest memory (a memfd mapping of {@link VmmConfig#guestSize()} bytes, a multiple of 2 MiB,
- * already handed over to the agent) and expects a running {@link Guest} back: an adapter over
- * {@code KvmGuest.start(memory.segment(), GuestProgram...)} with {@code stats()} for {@link Guest#progress()} and
- * {@code requestStop()}/{@code awaitFinished(...)} plus its own verification for {@link Guest#finish}. Until that
- * adapter is written, {@code --guest kvm} fails here with a clear message instead of running something else.
+ * {@code --guest kvm}: the KVM guest of {@code io.coldtier.vmm.kvm} on the VMM's memfd mapping, as a {@link Guest}.
+ * The guest verifies every page it touches (tag, count, tail against its shadow array); {@link #finish} adds a
+ * host-side sweep over every data page after the vCPUs stopped, so pages that sat evicted until the end are checked
+ * too (reading them refaults them through the agent).
  */
-final class KvmGuestHook {
-    static final String KVM_GUEST_CLASS = "io.coldtier.vmm.kvm.KvmGuest";
+final class KvmGuestHook implements Guest {
+    private static final int MAX_ERRORS = 20;
 
-    private KvmGuestHook() {}
+    private final KvmGuest guest;
+    private final MemorySegment ram;
+    private final long startNanos = System.nanoTime();
 
-    /** Fails (before the hand-over) if {@code --guest kvm} cannot run in this build or on this host. */
+    private KvmGuestHook(KvmGuest guest, MemorySegment ram) {
+        this.guest = guest;
+        this.ram = ram;
+    }
+
+    /** Fails (before the hand-over) with KVM's own reason if {@code --guest kvm} cannot run on this host. */
     static void check() {
-        boolean present;
-        try {
-            Class.forName(KVM_GUEST_CLASS, false, KvmGuestHook.class.getClassLoader());
-            present = true;
-        } catch (ClassNotFoundException e) {
-            present = false;
+        KvmProbe p = KvmGuest.available();
+        if (!p.usable()) {
+            throw new UnsupportedOperationException("--guest kvm cannot run here: " + p.reason()
+                    + "; use --guest threads");
         }
-        throw new UnsupportedOperationException("--guest kvm is not available yet: "
-                + (present ? KVM_GUEST_CLASS + " is in this build but not wired into coldtier vmm (KvmGuestHook)"
-                        : "this build has no " + KVM_GUEST_CLASS)
-                + "; use --guest threads");
     }
 
     static Guest start(VmmMemory memory, VmmConfig config) {
         check();
-        throw new AssertionError("unreachable: check() fails until the KVM guest is wired");
+        AccessPattern pattern = switch (config.pattern()) {
+            case SWEEP -> AccessPattern.sequential();
+            // 90 % of the operations on the hot set; the hot set moves every 2^24 ops per vCPU (a phase change).
+            case HOT_COLD -> AccessPattern.hotCold(config.hotFraction(), 0.9).withPhaseOps(1L << 24);
+        };
+        GuestProgram program = GuestProgram.defaults().withVcpus(config.threads()).withPattern(pattern)
+                .withSeed(config.seed());
+        // start() writes the boot area into guest RAM: the agent already serves this memory's faults.
+        return new KvmGuestHook(KvmGuest.start(memory.segment(), program), memory.segment());
+    }
+
+    @Override
+    public Progress progress() {
+        GuestStats s = guest.stats();
+        return new Progress(s.ops(), s.errors());
+    }
+
+    @Override
+    public Result finish(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        guest.requestStop();
+        boolean stopped;
+        try {
+            stopped = guest.awaitFinished(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopped = false;
+        }
+        double seconds = (System.nanoTime() - startNanos) / 1e9;
+        GuestStats s = guest.stats();
+        List<String> errors = new ArrayList<>();
+        guest.failure().ifPresent(f -> errors.add("vCPU failed: " + f.getMessage()));
+        List<String> stuck = new ArrayList<>();
+        long verifyFailures = -1;
+        if (!stopped) {
+            stuck.add(s.vcpus().size() + " vCPUs did not stop within " + timeout);
+        } else if (System.nanoTime() < deadline) {
+            verifyFailures = sweep(guest.layout(), errors, deadline);
+        }
+        // Each operation is one verified read plus one write of the same page.
+        return new Result(s.ops(), s.ops(), s.ops(), s.errors(), verifyFailures, s.opsPerSecond(), seconds, stuck,
+                errors);
+    }
+
+    /** Checks every data page against the guest's own rules; returns the failures, or -1 past the deadline. */
+    private long sweep(GuestLayout layout, List<String> errors, long deadline) {
+        long failures = 0;
+        for (long i = 0; i < layout.dataPages(); i++) {
+            if ((i & 1023) == 0 && System.nanoTime() > deadline) {
+                return -1;
+            }
+            long gpa = layout.dataGpa() + i * GuestLayout.PAGE;
+            long shadow = ram.get(ValueLayout.JAVA_LONG_UNALIGNED, layout.shadowGpa() + i * 8);
+            long tag = ram.get(ValueLayout.JAVA_LONG_UNALIGNED, gpa + CtrlBlock.PAGE_TAG);
+            long count = ram.get(ValueLayout.JAVA_LONG_UNALIGNED, gpa + CtrlBlock.PAGE_COUNTER);
+            long tail = ram.get(ValueLayout.JAVA_LONG_UNALIGNED, gpa + CtrlBlock.PAGE_TAIL);
+            if (tag != (gpa ^ CtrlBlock.TAG_MAGIC) || count != shadow || tail != shadow) {
+                failures++;
+                if (errors.size() < MAX_ERRORS) {
+                    errors.add(String.format("data page gpa 0x%x: tag 0x%x count %d tail %d, shadow count %d",
+                            gpa, tag, count, tail, shadow));
+                }
+            }
+        }
+        return failures;
+    }
+
+    @Override
+    public void close() {
+        guest.close();
     }
 }
