@@ -26,9 +26,21 @@ public final class ReferenceVmm {
 
     /** Runs the VM to the end. Exit code: 0 = ok, 1 = data errors or a guest that did not stop, 2 = no agent. */
     public int run() throws InterruptedException {
-        VmmReport report;
-        try (VmmMemory memory = VmmMemory.create(config.guestSize(), config.registerSelf())) {
+        VmmReport report = null;
+        VmmMemory memory = VmmMemory.create(config.guestSize(), config.registerSelf());
+        try {
             report = runOn(memory);
+        } finally {
+            // A vCPU (or the verifier) still inside the guest memory is blocked in a fault: unmapping the memory
+            // under it would turn its wake-up into a SIGSEGV that takes the whole JVM down, report and all. The
+            // process is about to exit anyway, so such memory is left mapped and the report names the threads.
+            if (report != null && report.stuckThreads().isEmpty()) {
+                memory.close();
+            } else {
+                log("guest memory left mapped until exit: "
+                        + (report == null ? "the run failed with the guest possibly running"
+                        : "threads still inside it: " + report.stuckThreads()));
+            }
         }
         out.println(report.toJson());
         out.flush();

@@ -42,12 +42,16 @@ final class ThreadsGuest implements Guest {
         Workload.Stats s = workload.stats();
         long verify = -1;
         List<String> errors = new ArrayList<>(s.firstErrors());
+        List<String> stuck = new ArrayList<>(stop.stuckThreads());
         if (stop.allStopped()) {
             verify = verifyAll(timeout);
+            if (verify < 0) {
+                stuck.add("guest-verify (did not finish within " + timeout + ")");
+            }
             errors.addAll(workload.verifyFailures());
         }
         return new Result(s.ops(), s.reads(), s.writes(), s.errors(), verify, s.opsPerSecond(),
-                s.elapsed().toNanos() / 1e9, stop.stuckThreads(), errors.subList(0, Math.min(20, errors.size())));
+                s.elapsed().toNanos() / 1e9, stuck, errors.subList(0, Math.min(20, errors.size())));
     }
 
     /**
