@@ -116,6 +116,7 @@ class PipelineEndToEndIT {
             p.stopTierStore();
             long evictedAtClose = p.evicted();
             long refaultsAtClose = p.refaults();
+            long rpcAtClose = p.agent.tier().stats().fetchedFromRpc();
             Thread.sleep(4000);
             p.log("tier-store down 4 s");
             assertThat(p.agent.engine().faultLoop().failure()).as("fault loop failure while the tier-store was down")
@@ -123,15 +124,19 @@ class PipelineEndToEndIT {
             assertThat(p.agent.engine().faultLoop().alive()).as("fault loop alive").isTrue();
             assertThat(p.evicted()).as("evictions continue: Kafka acks, not the tier-store").isGreaterThan(evictedAtClose);
             assertThat(p.agent.tier().inFlight()).as("unacked pages kept in the agent").isPositive();
-            assertThat(p.refaults()).as("refaults continue").isGreaterThan(refaultsAtClose);
+            // Refaults during the outage are not asserted: pages still in the in-flight buffer refault, but the
+            // fault loop is one thread, and one fault on a page only the stopped store holds stalls it (retrying)
+            // until the store is back. What must hold: nothing was "fetched" from a store that is down.
+            assertThat(p.agent.tier().stats().fetchedFromRpc()).as("no page fetched from a stopped tier-store")
+                    .isEqualTo(rpcAtClose);
 
             // Same directory, same port (the agent's RPC address is fixed in AgentConfig).
             p.startTierStore(port);
             assertThat(p.tierStore.rebuiltPages()).as("store kept: no rebuild").isZero();
             long rpcAfterRestart = p.agent.tier().stats().fetchedFromRpc();
-            await("acks drain the in-flight buffer and RPC serves again", Duration.ofSeconds(30),
+            await("acks drain the in-flight buffer, RPC serves again, refaults resume", Duration.ofSeconds(30),
                     () -> p.agent.tier().stats().fetchedFromRpc() > rpcAfterRestart
-                            && p.agent.tier().inFlight() < 500, p);
+                            && p.agent.tier().inFlight() < 500 && p.refaults() > refaultsAtClose, p);
 
             // 2. Outage, RocksDB deleted, restart: rebuilt from the compacted coldtier.pages.
             p.stopTierStore();
