@@ -211,6 +211,16 @@ public final class AgentService implements AutoCloseable {
             if (!config.vmId().equals(cmd.getVmId())) {
                 return;
             }
+            if (cmd.getCycle() <= cycleBase) {
+                // It answers a ScanResult published before this attachment: one of a previous incarnation of this
+                // VM id (a VM rebooted under the same id, an agent restarted) left unacked in our group, or
+                // re-issued by an evictor rebuilding its state from the scans topic. Its pages are another
+                // memory's cold pages: never execute it.
+                ignored.increment();
+                LOG.info("{} ignores EvictCommand {} (cycle {}): it answers a scan from before this attachment"
+                        + " (cycles from {})", config.vmId(), cmd.getCommandId(), cmd.getCycle(), cycleBase + 1);
+                return;
+            }
             if (seen.put(cmd.getCommandId(), Boolean.TRUE) != null || closed.get()) {
                 ignored.increment();
                 return;

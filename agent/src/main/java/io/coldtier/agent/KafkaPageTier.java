@@ -69,11 +69,11 @@ public final class KafkaPageTier implements PageTier {
 
     /** A compressed copy waiting for the tier-store's ack (or pinned, see the class comment). */
     private record Buffered(long version, int checksum, boolean zero, int rawLength, byte[] compressed,
-                            boolean pinned) {}
+                            boolean pinned, long cycle) {}
 
     /** Counters for reports and tests. */
     public record Stats(int inFlight, long storedPages, long fetchedFromBuffer, long fetchedFromRpc,
-                        long fetchMisses, long acksApplied, long drops) {}
+                        long fetchMisses, long acksApplied, long drops, long staleAcks) {}
 
     private final String vmId;
     private final int partitions;
@@ -96,6 +96,7 @@ public final class KafkaPageTier implements PageTier {
     private final LongAdder fromRpc = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder acksApplied = new LongAdder();
+    private final LongAdder staleAcks = new LongAdder();
     private final LongAdder drops = new LongAdder();
     private final AtomicBoolean open = new AtomicBoolean(true);
     private PageRpcClient rpc; // guarded by this; connected lazily (the tier-store may start after us)
@@ -161,7 +162,7 @@ public final class KafkaPageTier implements PageTier {
      */
     public void adoptRecovered(Map<PageKey, RecoveredPage> recovered) {
         recovered.forEach((key, r) -> buffer.merge(key,
-                new Buffered(r.version(), r.checksum(), r.zero(), r.rawLength(), r.lz4(), false),
+                new Buffered(r.version(), r.checksum(), r.zero(), r.rawLength(), r.lz4(), false, r.cycle()),
                 (old, neu) -> old.version() > neu.version() ? old : neu));
     }
 
@@ -172,19 +173,20 @@ public final class KafkaPageTier implements PageTier {
         List<Map.Entry<PageKey, Buffered>> mine = new ArrayList<>(images.size());
         int partition = Partitioning.partitionFor(vmId, partitions);
         Instant now = Instant.now();
+        long storeCycle = cycle.getAsLong();
         for (PageImage img : images) {
             byte[] compressed = img.zero() ? new byte[0] : compressor.compress(img.contents());
             int rawLength = img.zero() ? (int) pageSizes[img.key().region()] : img.contents().length;
             Long dropped = droppedVersions.remove(img.key());
             Buffered b = new Buffered(img.version(), img.checksum(), img.zero(), rawLength, compressed,
-                    dropped != null && dropped == img.version());
+                    dropped != null && dropped == img.version(), storeCycle);
             buffer.merge(img.key(), b, (old, neu) -> old.version() > neu.version() ? old : neu);
             mine.add(Map.entry(img.key(), b));
             synchronized (written) {
                 written.computeIfAbsent(img.key().region(), k -> new RoaringBitmap()).add((int) img.key().page());
             }
             PageOut out = PageOut.newBuilder().setVmId(vmId).setRegion(img.key().region())
-                    .setCycle(cycle.getAsLong()).setPage(img.key().page()).setVersion(img.version())
+                    .setCycle(storeCycle).setPage(img.key().page()).setVersion(img.version())
                     .setChecksum(img.checksum()).setZero(img.zero())
                     .setCompression(img.zero() ? Compression.NONE : Compression.LZ4)
                     .setRawLength(rawLength).setContents(ByteBuffer.wrap(compressed)).setEvictedAt(now).build();
@@ -267,8 +269,24 @@ public final class KafkaPageTier implements PageTier {
             }
             PageKey key = new PageKey(s.getRegion(), s.getPage());
             long v = s.getVersion();
-            if (buffer.computeIfPresent(key, (k, b) -> !b.pinned() && b.version() <= v ? null : b) == null) {
+            long c = s.getCycle();
+            boolean[] stale = {false};
+            if (buffer.computeIfPresent(key, (k, b) -> {
+                if (b.pinned() || b.version() > v) {
+                    return b;
+                }
+                if (c < b.cycle()) {
+                    // Acks a copy older than ours whatever its version says: a previous incarnation of this VM id
+                    // (a new VM's versions start again at 1), e.g. replayed by a tier-store rebuilding from the topic.
+                    stale[0] = true;
+                    return b;
+                }
+                return null;
+            }) == null) {
                 acksApplied.increment();
+            }
+            if (stale[0]) {
+                staleAcks.increment();
             }
         } catch (SchemaException | IllegalArgumentException e) {
             LOG.warn("ignoring malformed PageStored at {}: {}", rec.source(), e.getMessage());
@@ -297,12 +315,24 @@ public final class KafkaPageTier implements PageTier {
 
     public Stats stats() {
         return new Stats(buffer.size(), stored.sum(), fromBuffer.sum(), fromRpc.sum(), misses.sum(),
-                acksApplied.sum(), drops.sum());
+                acksApplied.sum(), drops.sum(), staleAcks.sum());
     }
 
     /** Pages held in this process (awaiting the tier-store's ack, or pinned). */
     public int inFlight() {
         return buffer.size();
+    }
+
+    /**
+     * In-flight pages no ack releases: re-stored versions pinned until a higher version is stored (class comment).
+     * {@link #inFlight()} drains to this, not to zero, once the tier-store has caught up.
+     */
+    public int pinned() {
+        int n = 0;
+        for (Buffered b : buffer.values()) {
+            n += b.pinned() ? 1 : 0;
+        }
+        return n;
     }
 
     @Override

@@ -183,9 +183,15 @@ public final class FaultLoop implements AutoCloseable {
                 cancel(r, page);
                 uffd.continueMapping(pageAddr, size, 0);
             }
-            case WAKE, WAKE_POISONED -> {
+            case WAKE -> {
                 metrics.wakes.increment();
                 uffd.wake(pageAddr, size);
+            }
+            case WAKE_POISONED -> {
+                // A poisoned PTE never reaches userfaultfd: this fault proves the poison marker is missing (the
+                // UFFDIO_POISON was refused, e.g. by a uffd-wp marker). Install it, then the thread takes its SIGBUS.
+                metrics.wakes.increment();
+                refaulter.ensurePoisoned(r, page, 0);
             }
             case UNPROTECT -> unprotect(pageAddr, size);
             case RESOLVE_RWP -> uffd.rwProtect(pageAddr, size, 0);

@@ -54,7 +54,7 @@ public final class Refaulter implements AutoCloseable {
                     // Record first: the poison wakes the faulting thread, and whoever watches it
                     // (a test, an operator) must already see why it died.
                     states.poisoned(page);
-                    memory.uffd().poison(r.pageAddress(page), r.pageSize(), mode & Userfaultfd.POISON_MODE_DONTWAKE);
+                    ensurePoisoned(r, page, mode);
                 }
                 case NOT_MINE -> throw new AssertionError();
             }
@@ -98,6 +98,36 @@ public final class Refaulter implements AutoCloseable {
             }
             case CopyOutcome.RetryLater rl -> Result.RETRY;
         };
+    }
+
+    /**
+     * Installs the poison marker of a POISONED page, so the next access takes its SIGBUS instead of faulting again.
+     * UFFDIO_POISON refuses any PTE that is not none, a uffd-wp marker included: exactly what an eviction's freeze
+     * leaves on a page it punched until its thaw (the end of the whole eviction), and what an arm leaves on a frozen
+     * page it zapped. Without the poison, every wake sends the thread into the same fault, forever (a fault-loop
+     * wake storm with the guest spinning in its access). So the write protection of the page is dropped first (its
+     * contents are lost anyway; the executor never punches a page that is not FROZEN) and the poison retried.
+     * A page still refusing the poison is mapped (present): its thread is woken, as before.
+     *
+     * @param mode 0 (wake the faulting thread) or {@link Userfaultfd#POISON_MODE_DONTWAKE}
+     */
+    public void ensurePoisoned(GuestRegion r, long page, long mode) {
+        Userfaultfd uffd = memory.uffd();
+        long addr = r.pageAddress(page);
+        long size = r.pageSize();
+        long m = mode & Userfaultfd.POISON_MODE_DONTWAKE;
+        CopyOutcome out = uffd.poison(addr, size, m);
+        if (out instanceof CopyOutcome.AlreadyPresent) {
+            try {
+                uffd.writeProtect(addr, size, false, true); // clears a uffd-wp marker; wakes nobody yet
+                out = uffd.poison(addr, size, m);
+            } catch (RuntimeException e) {
+                // e.g. a registration without WP (rwp backend): no uffd-wp marker to clear; wake as before
+            }
+        }
+        if (!(out instanceof CopyOutcome.Copied) && m == 0) {
+            uffd.wake(addr, size);
+        }
     }
 
     static int crc32c(MemorySegment page, long size) {

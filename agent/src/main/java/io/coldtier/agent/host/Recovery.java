@@ -76,7 +76,7 @@ final class Recovery {
     }
 
     /** The newest copy seen on the topic; contents kept only for pages that are holes. */
-    private record Latest(long version, int checksum, boolean zero, int rawLength, byte[] lz4) {}
+    private record Latest(long version, int checksum, boolean zero, int rawLength, byte[] lz4, long cycle) {}
 
     private Recovery() {}
 
@@ -228,7 +228,7 @@ final class Recovery {
         }
         boolean hole = holes.get(r.index()).contains((int) ref.page());
         latest.put(pk, new Latest(out.getVersion(), out.getChecksum(), out.getZero(), out.getRawLength(),
-                hole ? lz4(out) : null));
+                hole ? lz4(out) : null, out.getCycle()));
     }
 
     private static byte[] lz4(PageOut out) {
@@ -262,7 +262,8 @@ final class Recovery {
                 if (s.isPresent() && s.get().version() == l.version() && s.get().checksum() == l.checksum()) {
                     continue;
                 }
-                buffer.put(key, new RecoveredPage(l.version(), l.checksum(), l.zero(), l.rawLength(), l.lz4()));
+                buffer.put(key, new RecoveredPage(l.version(), l.checksum(), l.zero(), l.rawLength(), l.lz4(),
+                        l.cycle()));
             }
         }
         return pages.size();
