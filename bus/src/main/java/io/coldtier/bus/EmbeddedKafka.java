@@ -41,6 +41,9 @@ import java.util.stream.Stream;
  * first broker in a fresh JVM 1.5-3.4 s ({@code start()} incl. formatting 1.7-3.6 s); every later
  * start or {@code restart()} in the same JVM 0.13-0.55 s, the JIT being warm.
  *
+ * <p>{@link #start(Path, Listeners)} binds fixed addresses and advertises a given host instead, for
+ * running the broker as a service ({@code coldtier broker}, the container image).
+ *
  * <p>Logging: the broker logs ~3,000 lines per start at INFO. This class does not configure
  * logging (a library must not); applications using slf4j-simple set
  * {@code org.slf4j.simpleLogger.log.org.apache.kafka=warn} and {@code ...log.kafka=warn}.
@@ -51,20 +54,48 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path dataDir;
     private final boolean ownsDataDir;
-    private final int brokerPort;
-    private final int controllerPort;
+    private final Listeners listeners;
     private final String clusterId;
     private KafkaRaftServer server;
     private Duration startupTime = Duration.ZERO;
     private boolean closed;
 
-    private EmbeddedKafka(Path dataDir, boolean ownsDataDir, String clusterId) {
+    /**
+     * Where the broker listens and what it tells clients.
+     *
+     * @param bindHost       address of the PLAINTEXT (client) listener, e.g. {@code 0.0.0.0}
+     * @param port           its port
+     * @param controllerPort port of the KRaft CONTROLLER listener, always on loopback: the only voter is this process
+     * @param advertisedHost host clients are told to connect to (must resolve for them)
+     * @param advertisedPort port clients are told, usually {@code port}
+     */
+    public record Listeners(String bindHost, int port, int controllerPort, String advertisedHost, int advertisedPort) {
+        public Listeners {
+            if (bindHost == null || bindHost.isBlank() || advertisedHost == null || advertisedHost.isBlank()) {
+                throw new IllegalArgumentException("bind and advertised host are required");
+            }
+            for (int p : new int[] {port, controllerPort, advertisedPort}) {
+                if (p < 1 || p > 65535) {
+                    throw new IllegalArgumentException("port out of range 1-65535: " + p);
+                }
+            }
+            if (port == controllerPort) {
+                throw new IllegalArgumentException("client and controller port are both " + port);
+            }
+        }
+
+        /** Two free loopback ports, advertised as {@code localhost}: what {@link #start()} uses. */
+        static Listeners ephemeralLoopback() {
+            int[] ports = FreePorts.pick(2);
+            return new Listeners("localhost", ports[0], ports[1], "localhost", ports[0]);
+        }
+    }
+
+    private EmbeddedKafka(Path dataDir, boolean ownsDataDir, String clusterId, Listeners listeners) {
         this.dataDir = dataDir;
         this.ownsDataDir = ownsDataDir;
         this.clusterId = clusterId;
-        int[] ports = FreePorts.pick(2);
-        this.brokerPort = ports[0];
-        this.controllerPort = ports[1];
+        this.listeners = listeners;
     }
 
     /** Starts a broker in a fresh temporary directory that {@link #close()} deletes. */
@@ -81,15 +112,27 @@ public final class EmbeddedKafka implements AutoCloseable {
      * class). A directory formatted by an earlier run is reused with its cluster id and data.
      */
     public static EmbeddedKafka start(Path dataDir) {
-        return start(dataDir, false);
+        return start(dataDir, false, Listeners.ephemeralLoopback());
+    }
+
+    /**
+     * Starts a broker on fixed addresses ({@code listeners}) whose logs live in {@code dataDir}, as
+     * {@link #start(Path)} does; a bind failure is an {@link IllegalStateException} naming the ports.
+     */
+    public static EmbeddedKafka start(Path dataDir, Listeners listeners) {
+        return start(dataDir, false, listeners);
     }
 
     private static EmbeddedKafka start(Path dataDir, boolean owns) {
+        return start(dataDir, owns, Listeners.ephemeralLoopback());
+    }
+
+    private static EmbeddedKafka start(Path dataDir, boolean owns, Listeners listeners) {
         try {
             Files.createDirectories(dataDir);
             String existing = readClusterId(dataDir);
             EmbeddedKafka k = new EmbeddedKafka(dataDir.toAbsolutePath(), owns,
-                    existing != null ? existing : Uuid.randomUuid().toString());
+                    existing != null ? existing : Uuid.randomUuid().toString(), listeners);
             if (existing == null) {
                 k.format();
             }
@@ -100,9 +143,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** {@code localhost:<port>} of the PLAINTEXT listener; stable across {@link #restart()}. */
+    /** Advertised {@code host:port} of the PLAINTEXT listener ({@code localhost:<port>} by default); stable across {@link #restart()}. */
     public String bootstrapServers() {
-        return "localhost:" + brokerPort;
+        return listeners.advertisedHost() + ":" + listeners.advertisedPort();
+    }
+
+    public Listeners listeners() {
+        return listeners;
     }
 
     public String clusterId() {
@@ -180,8 +227,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (RuntimeException e) {
             s.shutdown();
             s.awaitShutdown();
-            throw new IllegalStateException("embedded broker failed to start on ports " + brokerPort + "/"
-                    + controllerPort + " in " + dataDir, e);
+            throw new IllegalStateException("embedded broker failed to start on " + listeners.bindHost() + ":"
+                    + listeners.port() + " (controller port " + listeners.controllerPort() + ") in " + dataDir, e);
         }
         server = s;
         startupTime = Duration.ofNanos(System.nanoTime() - t0);
@@ -193,9 +240,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         Properties p = new Properties();
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(NODE_ID));
+        int controllerPort = listeners.controllerPort();
         p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+        p.put("listeners", "PLAINTEXT://" + listeners.bindHost() + ":" + listeners.port()
+                + ",CONTROLLER://localhost:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + listeners.advertisedHost() + ":" + listeners.advertisedPort());
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");

@@ -140,4 +140,25 @@ class EmbeddedKafkaIT {
         assertThat(k.running()).isFalse();
         assertThat(Files.exists(dir)).isFalse();
     }
+
+    @Test
+    void startWithFixedListeners_bindsThePortsAndAdvertisesTheGivenHost(@TempDir Path dir) throws Exception {
+        int[] ports = io.coldtier.bus.internal.FreePorts.pick(2);
+        EmbeddedKafka.Listeners listeners = new EmbeddedKafka.Listeners("127.0.0.1", ports[0], ports[1], "127.0.0.1",
+                ports[0]);
+        try (EmbeddedKafka k = EmbeddedKafka.start(dir.resolve("fixed"), listeners)) {
+            assertThat(k.bootstrapServers()).isEqualTo("127.0.0.1:" + ports[0]);
+            KafkaSettings s = KafkaSettings.of(k.bootstrapServers(), "fixed");
+            try (TopicAdmin admin = new TopicAdmin(s); ReactiveProducer p = ReactiveProducer.create(s, "fixed")) {
+                admin.ensureTopics(List.of(topic("fixed", 1)));
+                p.send(rec("fixed", 0, null, "via 127.0.0.1")).block(WAIT);
+                // Clients are sent to the advertised address: the metadata names it.
+                assertThat(admin.admin().describeCluster().nodes().get(30, TimeUnit.SECONDS))
+                        .singleElement().satisfies(n -> {
+                            assertThat(n.host()).isEqualTo("127.0.0.1");
+                            assertThat(n.port()).isEqualTo(ports[0]);
+                        });
+            }
+        }
+    }
 }

@@ -183,5 +183,7 @@ class ServiceConfigTest {
         ServiceConfig.tierStore(ServiceConfig.layer(config.resolve("tier-store.properties"), flags()));
         ServiceConfig.evictor(ServiceConfig.layer(config.resolve("evictor.properties"), flags()));
         ServiceConfig.agent(ServiceConfig.layer(config.resolve("agent.properties"), flags()));
+        assertThat(ServiceConfig.agent(ServiceConfig.layer(config.resolve("agent-host.properties"), flags())).hostMode())
+                .isTrue();
     }
 }
