@@ -18,6 +18,8 @@ import picocli.CommandLine.Spec;
             EvictorCommand.class,
             AgentCommand.class,
             VmmCommand.class,
+            BrokerCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
     @Spec

@@ -45,8 +45,10 @@ final class KvmGuestHook implements Guest {
         check();
         AccessPattern pattern = switch (config.pattern()) {
             case SWEEP -> AccessPattern.sequential();
-            // 90 % of the operations on the hot set; the hot set moves every 2^24 ops per vCPU (a phase change).
-            case HOT_COLD -> AccessPattern.hotCold(config.hotFraction(), 0.9).withPhaseOps(1L << 24);
+            // --hot-access of the operations on the hot set (default 90 %); the hot set moves every --phase-ops
+            // operations per vCPU (default 2^24; VmmMain has resolved "midway" by now).
+            case HOT_COLD -> AccessPattern.hotCold(config.hotFraction(), config.hotAccessFraction())
+                    .withPhaseOps(Math.max(0, config.phaseOps()));
         };
         GuestProgram program = GuestProgram.defaults().withVcpus(config.threads()).withPattern(pattern)
                 .withSeed(config.seed());

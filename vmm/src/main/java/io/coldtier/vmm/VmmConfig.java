@@ -27,11 +27,25 @@ import java.util.Set;
  * @param registerSelf    do UFFDIO_REGISTER(MISSING|WP) before the hand-over (otherwise the agent does)
  * @param attachTimeout   longest wait for the first accepted hand-over before giving up
  * @param maxBackoff      longest pause between reconnection attempts after losing the agent
+ * @param hotAccessFraction share of the KVM guest's operations aimed at its hot set, [0, 1] in steps of 1/1024
+ *                        (the rest pick a page anywhere in the slice); 1 leaves the cold pages untouched
+ * @param phaseOps        KVM guest: operations per vCPU after which the hot set moves to the next
+ *                        {@code hotFraction} of the slice (0 = never); see {@link #PHASE_MIDWAY}
+ * @param baseline        before the hand-over, run the same guest untracked on its own memory for this long and
+ *                        report its operation rate ({@link BaselineRun}); zero = no baseline
  */
 public record VmmConfig(Path agentSocket, String vmId, GuestKind guest, long guestSize, Pattern pattern,
                         Duration duration, int threads, double hotFraction, Duration thinkTime, long seed, Path report,
-                        boolean serveZap, boolean registerSelf, Duration attachTimeout, Duration maxBackoff) {
+                        boolean serveZap, boolean registerSelf, Duration attachTimeout, Duration maxBackoff,
+                        double hotAccessFraction, long phaseOps, Duration baseline) {
     public static final long GUEST_ALIGN = 2L << 20;
+    /**
+     * {@code --phase-ops midway}: the phase length is set from the measured baseline so that the hot set moves once,
+     * halfway through {@code --duration} (needs {@code --baseline}; {@link VmmMain} resolves it before the run).
+     */
+    public static final long PHASE_MIDWAY = -1;
+    /** The KVM guest's phase length when none is given: 2^24 operations per vCPU (about a second at full speed). */
+    public static final long DEFAULT_PHASE_OPS = 1L << 24;
 
     /** {@code --guest}. */
     public enum GuestKind { THREADS, KVM }
@@ -42,7 +56,7 @@ public record VmmConfig(Path agentSocket, String vmId, GuestKind guest, long gue
     /** Every flag {@link #fromFlags} accepts, without the leading "--". */
     public static final Set<String> FLAGS = Set.of("agent-socket", "vm-id", "guest", "guest-size", "pattern",
             "duration", "threads", "hot-fraction", "think-time", "seed", "report", "zap", "register", "attach-timeout",
-            "max-backoff");
+            "max-backoff", "hot-access", "phase-ops", "baseline");
 
     public VmmConfig {
         Objects.requireNonNull(agentSocket, "agentSocket");
@@ -65,6 +79,26 @@ public record VmmConfig(Path agentSocket, String vmId, GuestKind guest, long gue
         if (duration.isNegative() || duration.isZero()) {
             throw new IllegalArgumentException("--duration must be positive");
         }
+        Objects.requireNonNull(baseline, "baseline");
+        if (!(hotAccessFraction >= 0 && hotAccessFraction <= 1)) {
+            throw new IllegalArgumentException("--hot-access " + hotAccessFraction + " must be in [0, 1]");
+        }
+        if (phaseOps < PHASE_MIDWAY) {
+            throw new IllegalArgumentException("--phase-ops " + phaseOps + " must be >= 0 or 'midway'");
+        }
+        if (baseline.isNegative()) {
+            throw new IllegalArgumentException("--baseline must not be negative");
+        }
+        if (phaseOps == PHASE_MIDWAY && baseline.isZero()) {
+            throw new IllegalArgumentException("--phase-ops midway needs --baseline (the phase length comes from the"
+                    + " measured operation rate)");
+        }
+    }
+
+    /** The same configuration with another phase length (how {@link VmmMain} resolves {@link #PHASE_MIDWAY}). */
+    public VmmConfig withPhaseOps(long ops) {
+        return new VmmConfig(agentSocket, vmId, guest, guestSize, pattern, duration, threads, hotFraction, thinkTime,
+                seed, report, serveZap, registerSelf, attachTimeout, maxBackoff, hotAccessFraction, ops, baseline);
     }
 
     /**
@@ -104,7 +138,21 @@ public record VmmConfig(Path agentSocket, String vmId, GuestKind guest, long gue
                 onOff("zap", flags.getOrDefault("zap", "on")),
                 onOff("register", flags.getOrDefault("register", "on")),
                 duration("attach-timeout", flags.getOrDefault("attach-timeout", "60s")),
-                duration("max-backoff", flags.getOrDefault("max-backoff", "2s")));
+                duration("max-backoff", flags.getOrDefault("max-backoff", "2s")),
+                decimal("hot-access", flags.getOrDefault("hot-access", "0.9")),
+                phaseOps(flags.getOrDefault("phase-ops", Long.toString(DEFAULT_PHASE_OPS))),
+                flags.containsKey("baseline") ? duration("baseline", flags.get("baseline")) : Duration.ZERO);
+    }
+
+    private static long phaseOps(String v) {
+        if (v.trim().equalsIgnoreCase("midway")) {
+            return PHASE_MIDWAY;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--phase-ops '" + v + "' is not a number or 'midway'");
+        }
     }
 
     private static String required(Map<String, String> flags, String name) {

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * Entry point of the reference VMM as its own JVM ({@code coldtier vmm} runs the same {@link ReferenceVmm}):
  * {@code java --enable-native-access=ALL-UNNAMED -cp ... io.coldtier.vmm.VmmMain --agent-socket PATH --vm-id ID
- * [--guest threads|kvm] [--guest-size 256m] [--pattern hot-cold|sweep] [--duration 30s] [--threads 2] ...}
+ * [--guest threads|kvm] [--guest-size 256m] [--pattern hot-cold|sweep] [--duration 30s] [--threads 2] [--baseline 8s]
+ * [--hot-access 0.9] [--phase-ops N|midway] ...}
  * (flags: {@link VmmConfig#fromFlags}). Exit codes: 0 ok, 1 data errors or stuck guest, 2 no agent / bad flags.
  */
 public final class VmmMain {
@@ -20,6 +21,15 @@ public final class VmmMain {
             System.err.println("coldtier vmm: " + e.getMessage());
             System.exit(2);
             return;
+        }
+        if (config.baseline().isPositive()) {
+            // Before the real memory exists: the untracked yardstick (BaselineRun), then the midway phase from it.
+            BaselineRun.Result baseline = BaselineRun.measure(config, System.out, BaselineRun.BEFORE);
+            if (config.phaseOps() == VmmConfig.PHASE_MIDWAY) {
+                config = config.withPhaseOps(BaselineRun.midwayPhaseOps(baseline, config));
+                System.out.println("vmm " + config.vmId() + ": phase change after " + config.phaseOps()
+                        + " ops per vCPU (40 % of the run at the baseline rate)");
+            }
         }
         System.exit(new ReferenceVmm(config, System.out).run());
     }

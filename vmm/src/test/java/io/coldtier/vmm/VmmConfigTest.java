@@ -28,6 +28,28 @@ class VmmConfigTest {
     }
 
     @Test
+    void demoFlags_baselineHotAccessAndPhase_parse_andMidwayNeedsABaseline() {
+        VmmConfig c = VmmConfig.fromFlags(Map.of("agent-socket", "/s", "vm-id", "v", "baseline", "8s", "hot-access",
+                "1.0", "phase-ops", "midway"));
+        assertThat(c.baseline()).isEqualTo(Duration.ofSeconds(8));
+        assertThat(c.hotAccessFraction()).isEqualTo(1.0);
+        assertThat(c.phaseOps()).isEqualTo(VmmConfig.PHASE_MIDWAY);
+        assertThat(c.withPhaseOps(1000).phaseOps()).isEqualTo(1000);
+        VmmConfig d = VmmConfig.fromFlags(Map.of("agent-socket", "/s", "vm-id", "v"));
+        assertThat(d.baseline()).isZero();
+        assertThat(d.hotAccessFraction()).isEqualTo(0.9);
+        assertThat(d.phaseOps()).isEqualTo(VmmConfig.DEFAULT_PHASE_OPS);
+        assertThatThrownBy(() -> VmmConfig.fromFlags(Map.of("agent-socket", "/s", "vm-id", "v", "phase-ops",
+                "midway"))).hasMessageContaining("--phase-ops midway needs --baseline");
+        assertThatThrownBy(() -> VmmConfig.fromFlags(Map.of("agent-socket", "/s", "vm-id", "v", "hot-access", "2")))
+                .hasMessageContaining("--hot-access 2.0 must be in [0, 1]");
+        assertThat(BaselineRun.parseOpsPerSecond("vmm v: baseline ops_per_s=123.5 seconds=8.00", BaselineRun.BEFORE))
+                .isEqualTo(123.5);
+        assertThat(BaselineRun.parseOpsPerSecond("vmm v: baseline-after ops_per_s=99.0 seconds=8.00",
+                BaselineRun.BEFORE)).isNaN();
+    }
+
+    @Test
     void badFlags_areNamed() {
         assertThatThrownBy(() -> VmmConfig.fromFlags(Map.of("vm-id", "v"))).hasMessage("missing --agent-socket");
         assertThatThrownBy(() -> VmmConfig.fromFlags(Map.of("agent-socket", "/s", "vm-id", "v", "guest-size", "3m")))
