@@ -1,7 +1,7 @@
 package io.coldtier.cli;
 
-import io.coldtier.vmm.ReferenceVmm;
 import io.coldtier.vmm.VmmConfig;
+import io.coldtier.vmm.VmmMain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -58,6 +58,18 @@ public final class VmmCommand implements Callable<Integer> {
     @Option(names = "--hot-fraction", paramLabel = "F", description = "Fraction of pages that are hot (default 0.1).")
     String hotFraction;
 
+    @Option(names = "--hot-access", paramLabel = "F",
+            description = "KVM guest: share of operations on the hot set, in steps of 1/1024 (default 0.9).")
+    String hotAccess;
+
+    @Option(names = "--phase-ops", paramLabel = "N|midway",
+            description = "KVM guest: operations per vCPU before the hot set moves; midway needs --baseline.")
+    String phaseOps;
+
+    @Option(names = "--baseline", paramLabel = "DURATION",
+            description = "First run the same guest untracked this long and print its ops/s (default: none).")
+    String baseline;
+
     @Option(names = "--think-time", paramLabel = "DURATION", description = "Pause between a vCPU's operations (default 100us).")
     String thinkTime;
 
@@ -92,6 +104,9 @@ public final class VmmCommand implements Callable<Integer> {
         put(flags, "duration", duration);
         put(flags, "threads", threads);
         put(flags, "hot-fraction", hotFraction);
+        put(flags, "hot-access", hotAccess);
+        put(flags, "phase-ops", phaseOps);
+        put(flags, "baseline", baseline);
         put(flags, "think-time", thinkTime);
         put(flags, "seed", seed);
         put(flags, "report", report);
@@ -105,7 +120,7 @@ public final class VmmCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        return new ReferenceVmm(config, System.out).run();
+        return VmmMain.run(config, System.out);
     }
 
     private static void put(Map<String, String> flags, String name, String value) {

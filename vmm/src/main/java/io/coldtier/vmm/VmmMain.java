@@ -22,16 +22,24 @@ public final class VmmMain {
             System.exit(2);
             return;
         }
+        System.exit(run(config, System.out));
+    }
+
+    /**
+     * The whole VMM run, as {@code coldtier vmm} and this class's {@code main} both do it: the optional untracked
+     * baseline first, then {@link ReferenceVmm}. Returns the exit code.
+     */
+    public static int run(VmmConfig config, java.io.PrintStream out) throws InterruptedException {
         if (config.baseline().isPositive()) {
             // Before the real memory exists: the untracked yardstick (BaselineRun), then the midway phase from it.
-            BaselineRun.Result baseline = BaselineRun.measure(config, System.out, BaselineRun.BEFORE);
+            BaselineRun.Result baseline = BaselineRun.measure(config, out, BaselineRun.BEFORE);
             if (config.phaseOps() == VmmConfig.PHASE_MIDWAY) {
                 config = config.withPhaseOps(BaselineRun.midwayPhaseOps(baseline, config));
-                System.out.println("vmm " + config.vmId() + ": phase change after " + config.phaseOps()
+                out.println("vmm " + config.vmId() + ": phase change after " + config.phaseOps()
                         + " ops per vCPU (40 % of the run at the baseline rate)");
             }
         }
-        System.exit(new ReferenceVmm(config, System.out).run());
+        return new ReferenceVmm(config, out).run();
     }
 
     /** {@code --name value} pairs; {@code --name=value} also works. */
