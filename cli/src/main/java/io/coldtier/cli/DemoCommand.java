@@ -93,17 +93,23 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--plain", description = "One line per cycle even on a terminal.")
     boolean plain;
 
+    @Option(names = "--vms", paramLabel = "N", defaultValue = "1",
+            description = "Run N VMs under the one agent: the demo's own plus N-1 small threads guests with other"
+                    + " patterns, and write the fleet report into <output>/fleet/ too (default 1).")
+    int vms;
+
     @Override
     public Integer call() throws Exception {
         DemoConfig config;
         try {
             config = config();
+            io.coldtier.demo.FleetGuest.plan(config, vms); // validates --vms
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         FileHandler log = logTo(config.output());
         try {
-            return Demo.run(config, System.out).exitCode();
+            return Demo.run(config, vms, System.out).exitCode();
         } finally {
             log.close(); // flushes, and removes its .lck file
         }

@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
             VmmCommand.class,
             BrokerCommand.class,
             DemoCommand.class,
+            ReportCommand.class,
+            TraceCommand.class, ReplayCommand.class,
         })
 public final class Main implements Runnable {
     @Spec

@@ -33,6 +33,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -56,26 +58,48 @@ public final class Demo {
     /** The final full verification refaults every evicted page through the tier (~100 µs each over the RPC). */
     private static final Duration FINISH_GRACE = Duration.ofSeconds(240);
 
-    /** What the run produced: the recording, where the report went, the exit code. */
-    public record Result(RunRecording recording, ReportFiles files, int exitCode) {}
+    /**
+     * What the run produced: the recording, where the report went, the exit code, and with {@code --vms N > 1} the
+     * fleet report over all VMs (null otherwise, or when it could not be made; the output says why).
+     */
+    public record Result(RunRecording recording, ReportFiles files, int exitCode, FleetDemo.Outcome fleet) {}
 
     private final DemoConfig config;
     private final PrintStream out;
     private final LiveView view;
+    /** Every VM of the run, the demo's own first ({@code --vms}). */
+    private final List<FleetGuest> guests;
+    /** Each VM's tracked operations per second, from its VMM's final report. */
+    private final Map<String, Double> rates = new ConcurrentHashMap<>();
+    /** The first moment a guest stopped: its verification touches every page, so the fleet report ends here. */
+    private Instant guestsStopped;
+    private FleetDemo.Outcome fleet;
+    /** Whether every extra VMM exited with 0 (zero lost writes, every page verified). */
+    private boolean extrasOk = true;
     /** Whether the services run at nice {@link Niceness#SERVICES} below the guest (root only). */
     private boolean niced;
 
-    private Demo(DemoConfig config, PrintStream out) {
+    private Demo(DemoConfig config, int vms, PrintStream out) {
         this.config = config;
         this.out = out;
+        this.guests = FleetGuest.plan(config, vms);
         this.view = new LiveView(out, !config.plainView() && LiveView.stdoutIsTerminal(),
-                "coldtier demo: " + config.vmId() + ", " + config.describe(),
+                "coldtier demo: " + config.vmId() + ", " + config.describe()
+                        + (vms > 1 ? " (+ " + (vms - 1) + " more VMs)" : ""),
                 config.duration().toMillis() / 1000.0);
     }
 
     /** Runs the demo to the end. Exit code 0: zero lost writes and a clean stop (targets missed are only noted). */
     public static Result run(DemoConfig config, PrintStream out) throws InterruptedException {
-        return new Demo(config, out).run();
+        return run(config, 1, out);
+    }
+
+    /**
+     * {@code coldtier demo --vms N}: the demo's own VM plus {@code vms - 1} threads guests with other patterns
+     * ({@link FleetGuest#plan}) under the same agent host, and at the end the fleet report over all of them.
+     */
+    public static Result run(DemoConfig config, int vms, PrintStream out) throws InterruptedException {
+        return new Demo(config, vms, out).run();
     }
 
     private Result run() throws InterruptedException {
@@ -90,7 +114,7 @@ public final class Demo {
             view.end();
             printSummary(recording, files);
             RunRecording.Outcome o = recording.outcome();
-            return new Result(recording, files, o.lostWrites() == 0 && o.cleanStop() ? 0 : 1);
+            return new Result(recording, files, o.lostWrites() == 0 && o.cleanStop() && extrasOk ? 0 : 1, fleet);
         }
     }
 
@@ -111,6 +135,7 @@ public final class Demo {
         view.status(config.bootstrapServers() == null ? "starting the embedded Kafka broker" : "using Kafka at "
                 + config.bootstrapServers());
         EmbeddedKafka kafka = config.bootstrapServers() == null ? EmbeddedKafka.start(data.resolve("kafka")) : null;
+        Run run;
         try {
             String bootstrap = kafka != null ? kafka.bootstrapServers() : config.bootstrapServers();
             try (TopicAdmin admin = new TopicAdmin(KafkaSettings.of(bootstrap, "coldtier-demo-admin"))) {
@@ -127,8 +152,12 @@ public final class Demo {
                  AgentHost host = AgentHost.start(AgentHostConfig.of(sock, KafkaSettings.of(bootstrap,
                          "coldtier-demo-agent"), new InetSocketAddress(LOOPBACK, tierStore.rpcPort()),
                          config.partitions()).withInterval(config.cycle()))) {
-                return runVm(bootstrap, host, sock);
+                run = runVm(bootstrap, host, sock);
             }
+            if (guests.size() > 1) {
+                fleet = fleetReport(bootstrap);
+            }
+            return run;
         } finally {
             view.status("stopped the agent, the evictor and the tier-store; stopping the broker");
             if (kafka != null) {
@@ -144,7 +173,9 @@ public final class Demo {
         try (DecisionLog decisions = new DecisionLog(KafkaSettings.of(bootstrap, "coldtier-demo-decisions"),
                 config.vmId(), "coldtier-demo-decisions-" + ProcessHandle.current().pid() + "-" + t0, t0, cycle::get);
              VmmProcess vmm = VmmProcess.start(Niceness.guestPrefix(niced), io.coldtier.vmm.VmmMain.class,
-                     vmmArgs(sock), config.output().resolve("vmm.log"))) {
+                     vmmArgs(sock), config.output().resolve("vmm.log"));
+             FleetVms extras = FleetVms.start(guests.subList(1, guests.size()), config, sock,
+                     Niceness.guestPrefix(niced))) {
             view.status("coldtier vmm (pid " + vmm.pid() + "): measuring the guest's untracked rate for "
                     + Units.format(config.baseline()) + " (after its init), then handing its memory over");
             awaitHandOver(vmm);
@@ -162,9 +193,41 @@ public final class Demo {
             String backend = agent.tracker().describe();
             double trackedSeconds = watch(vmm, sampler);
             Optional<Integer> exit = vmm.awaitExit(FINISH_GRACE);
+            awaitExtras(vmm, extras);
             return new Run(sampler, decisions.decisions(), vmm.baselineOpsPerSecond(), Double.NaN,
                     config.baseline().toMillis() / 1000.0, vmm.progress(), vmm.report(), exit, backend,
                     trackedSeconds, vmm.lastLine(), niced);
+        }
+    }
+
+    /** Waits for the extra VMs to end and keeps every VM's rate for the fleet report's ground truth. */
+    private void awaitExtras(VmmProcess vmm, FleetVms extras) throws InterruptedException {
+        vmm.report().map(r -> r.path("ops_per_s").asDouble(Double.NaN)).ifPresent(r -> rates.put(config.vmId(), r));
+        if (guests.size() == 1) {
+            return;
+        }
+        view.status("waiting for the other " + (guests.size() - 1) + " VMs to stop and verify their pages");
+        extras.awaitExit(FINISH_GRACE).forEach((id, code) -> {
+            if (code.orElse(-1) != 0) {
+                extrasOk = false;
+                out.println("  note: coldtier vmm of " + id + " exited with " + code.map(String::valueOf)
+                        .orElse("no exit (still running)") + "; see vmm-" + id + ".log");
+            }
+        });
+        extras.reports().forEach((id, r) -> rates.put(id, r.path("ops_per_s").asDouble(Double.NaN)));
+        List<Instant> stops = new ArrayList<>(extras.stoppedAt());
+        vmm.stoppingAt().ifPresent(stops::add);
+        guestsStopped = stops.stream().min(Comparator.naturalOrder()).orElse(null);
+    }
+
+    /** The fleet report over the whole run, read back from the broker once the services stopped; null on failure. */
+    private FleetDemo.Outcome fleetReport(String bootstrap) {
+        view.status("reading the run back from Kafka for the fleet report of " + guests.size() + " VMs");
+        try {
+            return FleetDemo.report(bootstrap, config, guests, rates, guestsStopped, out);
+        } catch (RuntimeException e) {
+            out.println("  note: the fleet report could not be made: " + e);
+            return null;
         }
     }
 

@@ -42,6 +42,8 @@ final class VmmProcess implements AutoCloseable {
     private volatile double baselineAfterOpsPerSecond = Double.NaN;
     private volatile boolean handedOver;
     private volatile boolean stopping;
+    /** When the VMM said it stops its guest (its final verification follows); null before. */
+    private volatile java.time.Instant stoppingAt;
     private volatile String reportLine;
     private volatile String lastLine = "";
 
@@ -108,6 +110,7 @@ final class VmmProcess implements AutoCloseable {
             handedOver = true;
         }
         if (line.contains("stopping the guest")) {
+            stoppingAt = java.time.Instant.now();
             stopping = true; // ReferenceVmm's line when --duration is over: what follows is the verification
         }
         Matcher m = PROGRESS.matcher(line);
@@ -131,6 +134,11 @@ final class VmmProcess implements AutoCloseable {
     }
 
     /** The guest's run is over (the VMM is verifying every page, or has exited). */
+    /** When the guest stopped and the verification began, once it did. */
+    Optional<java.time.Instant> stoppingAt() {
+        return Optional.ofNullable(stoppingAt);
+    }
+
     boolean stopping() {
         return stopping || !process.isAlive();
     }
