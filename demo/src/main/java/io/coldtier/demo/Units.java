@@ -7,20 +7,9 @@ import java.util.Locale;
 public final class Units {
     private Units() {}
 
-    /** {@code 4096}, {@code 512k}, {@code 64m}, {@code 1g} (also {@code 1GiB}). */
+    /** {@code 4096}, {@code 512k}, {@code 64m}, {@code 1g} (also {@code 1GiB}): the VMM's own parser. */
     public static long size(String flag, String v) {
-        String s = v.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
-        long mult = switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
-            case 'k' -> 1L << 10;
-            case 'm' -> 1L << 20;
-            case 'g' -> 1L << 30;
-            default -> 1;
-        };
-        try {
-            return Math.multiplyExact(Long.parseLong(mult == 1 ? s : s.substring(0, s.length() - 1)), mult);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException(flag + " '" + v + "' is not a size (e.g. 256m, 1g)");
-        }
+        return io.coldtier.vmm.VmmConfig.size(flag.startsWith("--") ? flag.substring(2) : flag, v);
     }
 
     /** {@code 500ms}, {@code 1.5s}, {@code 90s}, {@code 2m}, or ISO-8601 ({@code PT90S}). */

@@ -3,6 +3,7 @@ package io.coldtier.demo;
 import io.coldtier.fleet.FleetReport.VmStats;
 import io.coldtier.fleet.internal.FleetHtml;
 import io.coldtier.linux.KernelTests;
+import io.coldtier.report.Chromium;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

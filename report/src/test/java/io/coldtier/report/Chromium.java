@@ -15,9 +15,9 @@ import java.util.stream.Stream;
 /**
  * Headless Chromium for the render check. Locally a missing browser skips the test with the reason; with
  * {@code COLDTIER_REQUIRE_CHROMIUM=1} (CI installs Debian's {@code chromium} and sets it) it fails instead, so a
- * green CI run proves the report was rendered.
+ * green CI run proves the report was rendered. Shared with other modules' render checks through this module's test-jar.
  */
-final class Chromium {
+public final class Chromium {
     static final String REQUIRE_ENV = "COLDTIER_REQUIRE_CHROMIUM";
     /** Overrides the search, e.g. for a Chrome for Testing build. */
     static final String BINARY_ENV = "CHROMIUM";
@@ -32,7 +32,7 @@ final class Chromium {
     }
 
     /** The browser, or a skipped (locally) / failed (CI) test. {@code work} holds profiles and logs. */
-    static Chromium require(Path work) {
+    public static Chromium require(Path work) {
         Path found = find();
         if (found == null) {
             String reason = "headless Chromium not found (apt-get install -y chromium, or set " + BINARY_ENV + ")";
@@ -45,7 +45,7 @@ final class Chromium {
         return new Chromium(found, work);
     }
 
-    static Path find() {
+    public static Path find() {
         String env = System.getenv(BINARY_ENV);
         if (env != null && !env.isBlank()) {
             return Files.isExecutable(Path.of(env)) ? Path.of(env) : null;
@@ -62,14 +62,14 @@ final class Chromium {
     }
 
     /** The DOM after Chromium parsed and laid out the page, serialised as HTML. */
-    String dumpDom(Path html) throws IOException, InterruptedException {
+    public String dumpDom(Path html) throws IOException, InterruptedException {
         Path out = work.resolve("dom.html");
         run(List.of("--dump-dom", html.toUri().toString()), out);
         return Files.readString(out, StandardCharsets.UTF_8);
     }
 
     /** A PNG screenshot of the page's first {@code width × height} pixels. */
-    Path screenshot(Path html, Path png, int width, int height) throws IOException, InterruptedException {
+    public Path screenshot(Path html, Path png, int width, int height) throws IOException, InterruptedException {
         run(List.of("--window-size=" + width + "," + height, "--screenshot=" + png.toAbsolutePath(),
                 html.toUri().toString()), work.resolve("screenshot.out"));
         return png;

@@ -187,8 +187,11 @@ public record VmmConfig(Path agentSocket, String vmId, GuestKind guest, long gue
         };
     }
 
-    /** {@code 4096}, {@code 512k}, {@code 64m}, {@code 1g}. */
-    static long size(String name, String v) {
+    /**
+     * {@code 4096}, {@code 512k}, {@code 64m}, {@code 1g} (also {@code 1GiB}); {@code name} is the flag without its
+     * dashes, for the error. Public: {@code coldtier demo} parses its sizes the same way.
+     */
+    public static long size(String name, String v) {
         String s = v.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
         long mult = switch (s.isEmpty() ? ' ' : s.charAt(s.length() - 1)) {
             case 'k' -> 1L << 10;
