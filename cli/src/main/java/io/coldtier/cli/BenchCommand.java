@@ -2,6 +2,7 @@ package io.coldtier.cli;
 
 import io.coldtier.bench.NativeBench;
 import io.coldtier.bench.TrackingBench;
+import io.coldtier.bench.peers.PeersBench;
 import io.coldtier.bench.pipeline.PipelineBench;
 import io.coldtier.cli.ops.Logfmt;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ import java.util.logging.Logger;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark and print its figures.",
         subcommands = {BenchCommand.NativeCmd.class, BenchCommand.TrackingCmd.class, BenchCommand.PipelineCmd.class,
-            BenchCommand.ReplayCmd.class})
+            BenchCommand.ReplayCmd.class, BenchCommand.PeersCmd.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -147,6 +148,50 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             return io.coldtier.trace.ReplayBench.run(System.out, io.coldtier.trace.ReplayBench.Options.defaults(quick));
+        }
+    }
+
+    @Command(name = "peers", mixinStandardHelpOptions = true,
+            description = {"The same guest workload with no tiering and under Linux kernel",
+                "tiering: the guest in a memory cgroup (v1 memory.limit_in_bytes or",
+                "v2 memory.max) at each --limit, swap on zram0 (lz4 if available,",
+                "else lzo-rle). Reports resident memory saved, ops/s against no",
+                "tiering, swap-in latency p50/p99, kswapd and guest system CPU and",
+                "bytes written to the tier. Needs root and gcc; sets up and removes",
+                "the zram0 swap and the cgroups itself and refuses to run if zram0",
+                "is in use. About 1.5 minutes (30 s with --quick). Figures:",
+                "bench/README.md. The coldtier row is not in it yet (issue #8)."})
+    static final class PeersCmd implements Callable<Integer> {
+        @Option(names = "--guest-size", description = "Guest memory size, e.g. 512m or 1g (default: ${DEFAULT-VALUE}).",
+                defaultValue = "512m")
+        String guestSize;
+
+        @Option(names = "--limit", split = ",",
+                description = "Cgroup limits, percent of the guest (default: ${DEFAULT-VALUE}).", defaultValue = "50,25")
+        List<Integer> limits;
+
+        @Option(names = "--seconds", description = "Timed workload per configuration (default: 20, or 6 with --quick).")
+        Double seconds;
+
+        @Option(names = "--quick", description = "6 s per configuration.")
+        boolean quick;
+
+        @Option(names = "--out", description = "Markdown report file; JSON next to it (default: ${DEFAULT-VALUE}).",
+                defaultValue = "target/bench-peers.md")
+        Path out;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PeersBench.Options options;
+            try {
+                options = PeersBench.Options.of(out, guestSize, seconds, limits, quick);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            return PeersBench.run(System.out, options);
         }
     }
 }
