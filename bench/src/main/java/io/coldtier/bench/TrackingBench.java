@@ -1,8 +1,5 @@
 package io.coldtier.bench;
 
-import io.coldtier.linux.NativeException;
-import io.coldtier.linux.UffdOpenMode;
-import io.coldtier.linux.Userfaultfd;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -114,15 +111,11 @@ public final class TrackingBench {
 
     /** Runs everything; returns the exit status (0 ok, 1 a section failed or the workload saw errors, 2 no uffd). */
     public static int run(PrintStream out, Options o) {
-        try {
-            Userfaultfd.probe(UffdOpenMode.SYSCALL);
-        } catch (NativeException e) {
-            out.println("error: userfaultfd unavailable (" + e.getMessage()
-                    + "); run as root or set vm.unprivileged_userfaultfd=1");
+        if (BenchHost.userfaultfdMissing(out)) {
             return 2;
         }
         long t0 = System.nanoTime();
-        String loadBefore = loadAverage();
+        String loadBefore = BenchHost.loadAverage();
         out.printf("coldtier bench tracking: %d MiB guest, workload %d s per run%s%n", o.guestBytes() >> 20,
                 o.seconds(), o.quick() ? " (quick)" : "");
         List<String> failures = new ArrayList<>();
@@ -149,7 +142,7 @@ public final class TrackingBench {
         TrackingReport.Results results = new TrackingReport.Results(o.guestBytes(), o.seconds(), armScan, faults,
                 eviction, runs, failures);
         String machine = Report.machine() + " Load average (1/5/15 min) at start " + loadBefore + ", at end "
-                + loadAverage() + " (other processes share these CPUs).";
+                + BenchHost.loadAverage() + " (other processes share these CPUs).";
         String markdown = TrackingReport.markdown(results, machine) + '\n' + methodNote(o);
         out.println();
         out.print(markdown);
@@ -190,14 +183,6 @@ public final class TrackingBench {
         return null;
     }
 
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
 
     private static String methodNote(Options o) {
         return String.format(Locale.ROOT, """

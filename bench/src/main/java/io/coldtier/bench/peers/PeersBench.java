@@ -1,5 +1,6 @@
 package io.coldtier.bench.peers;
 
+import io.coldtier.bench.BenchHost;
 import io.coldtier.bench.Report;
 import io.coldtier.bench.TrackingBench;
 
@@ -52,7 +53,7 @@ public final class PeersBench {
             res.tmp = tmp;
             Path guest = PeerGuest.compile(tmp);
             PeerGuest.Params params = new PeerGuest.Params(o.guestBytes(), o.seconds(), 10, 90, SLOW_NS);
-            String machine = Report.machine() + " Load average at start: " + loadAverage() + ".";
+            String machine = Report.machine() + " Load average at start: " + BenchHost.loadAverage() + ".";
             List<PeerRow> rows = new ArrayList<>();
             List<String> notes = new ArrayList<>();
 
@@ -227,14 +228,6 @@ public final class PeersBench {
                 algorithm, p.slowNs() / 1000);
     }
 
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 
     private static void deleteTree(Path dir) {
         if (dir == null) {

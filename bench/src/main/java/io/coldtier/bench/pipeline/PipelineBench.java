@@ -1,10 +1,8 @@
 package io.coldtier.bench.pipeline;
 
+import io.coldtier.bench.BenchHost;
 import io.coldtier.bench.Report;
 import io.coldtier.bench.TrackingBench;
-import io.coldtier.linux.NativeException;
-import io.coldtier.linux.UffdOpenMode;
-import io.coldtier.linux.Userfaultfd;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -108,15 +106,11 @@ public final class PipelineBench {
 
     /** Runs everything; returns the exit status (0 ok, 1 a section failed, 2 no userfaultfd). */
     public static int run(PrintStream out, Options o) {
-        try {
-            Userfaultfd.probe(UffdOpenMode.SYSCALL);
-        } catch (NativeException e) {
-            out.println("error: userfaultfd unavailable (" + e.getMessage()
-                    + "); run as root or set vm.unprivileged_userfaultfd=1");
+        if (BenchHost.userfaultfdMissing(out)) {
             return 2;
         }
         long t0 = System.nanoTime();
-        String loadBefore = loadAverage();
+        String loadBefore = BenchHost.loadAverage();
         out.printf("coldtier bench pipeline: %d MiB guest%s%n", o.guestBytes() >> 20, o.quick() ? " (quick)" : "");
         List<String> failures = new ArrayList<>();
         EvictionFigure.Result eviction = null;
@@ -137,7 +131,7 @@ public final class PipelineBench {
         PipelineReport.Results results = new PipelineReport.Results(o.guestBytes(), eviction, refault, scans,
                 failures);
         String machine = Report.machine() + " Load average (1/5/15 min) at start " + loadBefore + ", at end "
-                + loadAverage() + " (other processes share these CPUs).";
+                + BenchHost.loadAverage() + " (other processes share these CPUs).";
         String markdown = PipelineReport.markdown(results, machine) + '\n' + methodNote();
         out.println();
         out.print(markdown);
@@ -177,14 +171,6 @@ public final class PipelineBench {
         return null;
     }
 
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
-    }
 
     private static String methodNote() {
         return String.format(Locale.ROOT, """
