@@ -8,6 +8,8 @@ import io.coldtier.linux.Libc;
 import io.coldtier.linux.Madvise;
 import io.coldtier.linux.PagemapScan;
 
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -80,7 +82,7 @@ public final class BenchGuest {
     }
 
     /** The byte {@link #fillPages} writes into page {@code p}: never 0, so a zero page shows. */
-    static int fillByte(long p) {
+    public static int fillByte(long p) {
         return (int) (1 + p % 251);
     }
 
@@ -147,7 +149,7 @@ public final class BenchGuest {
     }
 
     /** {@code count} distinct pages of {@code [0, pages)}, chosen at random, in ascending order. */
-    static int[] randomPages(long pages, int count, long seed) {
+    public static int[] randomPages(long pages, int count, long seed) {
         if (count > pages) {
             throw new IllegalArgumentException(count + " pages wanted of " + pages);
         }
@@ -211,6 +213,42 @@ public final class BenchGuest {
         }
         if (failure[0] != null) {
             throw new IllegalStateException(name + " failed: " + failure[0], failure[0]);
+        }
+    }
+
+    /**
+     * Reads 8 bytes of each page of {@code order[from, to)} on a platform thread pinned to
+     * {@code cpu} (0 = not pinned), timing each read into {@code into} when given, and checks the
+     * bytes against the fill. The thread's affinity is restored afterwards.
+     */
+    public static void touchAndCheck(GuestRegion r, int[] order, int from, int to, long cpu, Histogram into)
+            throws InterruptedException {
+        AtomicLong wrong = new AtomicLong();
+        BenchGuest.onPlatformThread("refault-toucher", () -> {
+            long affinity = Libc.getAffinity();
+            try (Arena arena = Arena.ofConfined()) {
+                if (cpu != 0) {
+                    Libc.setAffinity(cpu);
+                }
+                MemorySegment scratch = arena.allocate(8, 8);
+                for (int i = from; i < to; i++) {
+                    int p = order[i];
+                    long t0 = System.nanoTime();
+                    Libc.memcpy(scratch.address(), r.pageAddress(p), 8);
+                    long dt = System.nanoTime() - t0;
+                    if (into != null) {
+                        into.recordValue(Math.max(1, dt));
+                    }
+                    if (scratch.get(ValueLayout.JAVA_BYTE, 0) != (byte) fillByte(p)) {
+                        wrong.incrementAndGet();
+                    }
+                }
+            } finally {
+                Libc.setAffinity(affinity);
+            }
+        });
+        if (wrong.get() != 0) {
+            throw new IllegalStateException(wrong.get() + " refaulted pages did not hold their evicted contents");
         }
     }
 }

@@ -6,19 +6,14 @@ import io.coldtier.faultsource.FaultMetrics;
 import io.coldtier.faultsource.GuestMemory;
 import io.coldtier.faultsource.GuestRegion;
 import io.coldtier.faultsource.tier.LocalPageTier;
-import io.coldtier.linux.Libc;
 import io.coldtier.scanner.TrackingEngine;
 import io.coldtier.scanner.ZapTracker;
 import org.HdrHistogram.Histogram;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.io.PrintStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Figures 4 and 6: refault latency (guest-visible and the handler's share) and the prefetch hit
@@ -103,11 +98,11 @@ final class FaultPathBench {
             evict(engine, r, order);
             Histogram guest = new Histogram(3);
             // The warm-up refaults are timed too but not recorded; the handler's histogram is reset after them.
-            touch(r, order, 0, WARMUP, CPU0, null);
+            BenchGuest.touchAndCheck(r, order, 0, WARMUP, CPU0, null);
             quiesce(engine.metrics()); // the loop counts a refault just after waking its thread
             engine.metrics().refaultLatencyInterval();
             long before = engine.metrics().refaults.sum();
-            touch(r, order, WARMUP, order.length, CPU0, guest);
+            BenchGuest.touchAndCheck(r, order, WARMUP, order.length, CPU0, guest);
             quiesce(engine.metrics());
             Histogram handler = engine.metrics().refaultLatencyInterval();
             long refaults = engine.metrics().refaults.sum() - before;
@@ -141,7 +136,7 @@ final class FaultPathBench {
             evict(engine, r, block); // the whole contiguous block, whatever subset is touched
             FaultMetrics m = engine.metrics();
             long refaults0 = m.refaults.sum(), prefetched0 = m.prefetched.sum(), zero0 = m.zeroFills.sum();
-            touch(r, order, 0, order.length, 0, null);
+            BenchGuest.touchAndCheck(r, order, 0, order.length, 0, null);
             quiesce(m);
             long ownFaults = m.refaults.sum() - refaults0;
             long prefetched = m.prefetched.sum() - prefetched0;
@@ -187,42 +182,6 @@ final class FaultPathBench {
         if (rep.evicted() != pages.length || rep.zeroPages() != 0) {
             throw new IllegalStateException("evicted " + rep.evicted() + " of " + pages.length + " pages ("
                     + rep.zeroPages() + " zero)");
-        }
-    }
-
-    /**
-     * Reads 8 bytes of each page of {@code order[from, to)} on a platform thread pinned to
-     * {@code cpu} (0 = not pinned), timing each read into {@code into} when given, and checks the
-     * bytes against the fill. The thread's affinity is restored afterwards.
-     */
-    private static void touch(GuestRegion r, int[] order, int from, int to, long cpu, Histogram into)
-            throws InterruptedException {
-        AtomicLong wrong = new AtomicLong();
-        BenchGuest.onPlatformThread("refault-toucher", () -> {
-            long affinity = Libc.getAffinity();
-            try (Arena arena = Arena.ofConfined()) {
-                if (cpu != 0) {
-                    Libc.setAffinity(cpu);
-                }
-                MemorySegment scratch = arena.allocate(8, 8);
-                for (int i = from; i < to; i++) {
-                    int p = order[i];
-                    long t0 = System.nanoTime();
-                    Libc.memcpy(scratch.address(), r.pageAddress(p), 8);
-                    long dt = System.nanoTime() - t0;
-                    if (into != null) {
-                        into.recordValue(Math.max(1, dt));
-                    }
-                    if (scratch.get(ValueLayout.JAVA_BYTE, 0) != (byte) BenchGuest.fillByte(p)) {
-                        wrong.incrementAndGet();
-                    }
-                }
-            } finally {
-                Libc.setAffinity(affinity);
-            }
-        });
-        if (wrong.get() != 0) {
-            throw new IllegalStateException(wrong.get() + " refaulted pages did not hold their evicted contents");
         }
     }
 }

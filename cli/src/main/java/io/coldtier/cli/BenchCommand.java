@@ -23,8 +23,22 @@ import java.util.logging.Logger;
         subcommands = {BenchCommand.NativeCmd.class, BenchCommand.TrackingCmd.class, BenchCommand.PipelineCmd.class,
             BenchCommand.ReplayCmd.class, BenchCommand.PeersCmd.class})
 final class BenchCommand implements Runnable {
+    /** Held strongly: java.util.logging keeps loggers weakly, and a GC would drop the level. */
+    private static final List<Logger> KAFKA_LOGGERS = List.of(Logger.getLogger("org.apache.kafka"),
+            Logger.getLogger("kafka"));
+
     @Spec
     CommandSpec spec;
+
+    /**
+     * For benchmarks that run the embedded stack: the broker, tier-store and evictor log at INFO through
+     * java.util.logging, so keep stdout for the figures. Kafka's WARNINGs there are start/stop noise of brokers in
+     * one JVM (e.g. __consumer_offsets "already exists" once per consumer); its errors still show.
+     */
+    static void quietServices() {
+        Logfmt.install(Level.WARNING);
+        KAFKA_LOGGERS.forEach(l -> l.setLevel(Level.SEVERE));
+    }
 
     @Override
     public void run() {
@@ -101,9 +115,6 @@ final class BenchCommand implements Runnable {
                 "(1 with --quick); warnings go to stderr. Figures and their analysis:",
                 "bench/README.md."})
     static final class PipelineCmd implements Callable<Integer> {
-        /** Held strongly: java.util.logging keeps loggers weakly, and a GC would drop the level. */
-        private static final List<Logger> KAFKA_LOGGERS = List.of(Logger.getLogger("org.apache.kafka"),
-                Logger.getLogger("kafka"));
 
         @Option(names = "--guest-size", description = "Guest memory size, e.g. 256m or 1g (default: ${DEFAULT-VALUE}).",
                 defaultValue = "256m")
@@ -128,11 +139,7 @@ final class BenchCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            // The broker, tier-store and evictor log at INFO through java.util.logging: keep stdout for the figures.
-            // Kafka's WARNINGs here are start/stop noise of three brokers in one JVM (e.g. __consumer_offsets
-            // "already exists" once per consumer); its errors still show.
-            Logfmt.install(Level.WARNING);
-            KAFKA_LOGGERS.forEach(l -> l.setLevel(Level.SEVERE));
+            quietServices();
             return PipelineBench.run(System.out, options);
         }
     }
@@ -152,32 +159,49 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "peers", mixinStandardHelpOptions = true,
-            description = {"The same guest workload with no tiering and under Linux kernel",
-                "tiering: the guest in a memory cgroup (v1 memory.limit_in_bytes or",
-                "v2 memory.max) at each --limit, swap on zram0 (lz4 if available,",
-                "else lzo-rle). Reports resident memory saved, ops/s against no",
-                "tiering, swap-in latency p50/p99, kswapd and guest system CPU and",
-                "bytes written to the tier. Needs root and gcc; sets up and removes",
-                "the zram0 swap and the cgroups itself and refuses to run if zram0",
-                "is in use. About 1.5 minutes (30 s with --quick). Figures:",
-                "bench/README.md. The coldtier row is not in it yet (issue #8)."})
+            description = {"One guest workload (a C program: memfd guest memory, 10 %% of the pages",
+                "hot, the rest touched rarely) with no tiering, under coldtier (embedded",
+                "broker, tier-store, evictor and agent; the guest hands its memory over",
+                "like a VMM; zap backend) and under Linux kernel tiering (the guest in a",
+                "memory cgroup, swap on zram0) first at the resident size coldtier",
+                "reached, then at each --limit. Reports resident memory saved, ops/s",
+                "against no tiering, refault / swap-in latency p50/p99, CPU of the",
+                "tiering machinery, bytes written to the tier, the targets met or",
+                "missed, coldtier's per-operation engine costs against a C floor in",
+                "the same run, and DAMON's working-set estimate against the guest's",
+                "ground truth. Needs root and gcc; sets up and removes zram0, the",
+                "cgroups and DAMON itself and refuses to run if zram0 is in use.",
+                "About 5 minutes (2 with --quick). Writes Markdown, JSON and HTML.",
+                "Latest figures: bench/README.md."})
     static final class PeersCmd implements Callable<Integer> {
         @Option(names = "--guest-size", description = "Guest memory size, e.g. 512m or 1g (default: ${DEFAULT-VALUE}).",
                 defaultValue = "512m")
         String guestSize;
 
-        @Option(names = "--limit", split = ",",
-                description = "Cgroup limits, percent of the guest (default: ${DEFAULT-VALUE}).", defaultValue = "50,25")
+        @Option(names = "--limit", split = ",", description = "Extra kernel rows: cgroup limits in percent of the "
+                + "guest (default: ${DEFAULT-VALUE}).", defaultValue = "50,25")
         List<Integer> limits;
 
         @Option(names = "--seconds", description = "Timed workload per configuration (default: 20, or 6 with --quick).")
         Double seconds;
 
-        @Option(names = "--quick", description = "6 s per configuration.")
+        @Option(names = "--warmup", description = "Untimed workload before it, after populate and hand-over "
+                + "(default: 15, or 10 with --quick).")
+        Double warmup;
+
+        @Option(names = "--cold-access", description = "Fraction of accesses that go uniformly to any page instead "
+                + "of the hot 10 %% (default: 0.0001).")
+        Double coldAccess;
+
+        @Option(names = "--policy", description = "coldtier's eviction policy (default: the evictor's, "
+                + "idle-age:cycles=3).")
+        String policy;
+
+        @Option(names = "--quick", description = "6 s timed + 10 s warm-up per configuration, a smaller C-floor region.")
         boolean quick;
 
-        @Option(names = "--out", description = "Markdown report file; JSON next to it (default: ${DEFAULT-VALUE}).",
-                defaultValue = "target/bench-peers.md")
+        @Option(names = "--out", description = "Markdown report file; .json and .html next to it "
+                + "(default: ${DEFAULT-VALUE}).", defaultValue = "target/bench-peers.md")
         Path out;
 
         @Spec
@@ -187,10 +211,11 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             PeersBench.Options options;
             try {
-                options = PeersBench.Options.of(out, guestSize, seconds, limits, quick);
+                options = PeersBench.Options.of(out, guestSize, seconds, warmup, limits, coldAccess, policy, quick);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
+            quietServices();
             return PeersBench.run(System.out, options);
         }
     }

@@ -59,7 +59,9 @@ final class MemoryCgroup implements AutoCloseable {
         }
         MemoryCgroup g = new MemoryCgroup(dir, v2);
         try {
-            g.setLimit(limitBytes);
+            if (limitBytes > 0) { // otherwise no limit: a group only to name the guest's memory (DAMON's filter)
+                g.setLimit(limitBytes);
+            }
             return g;
         } catch (RuntimeException e) {
             g.close();
@@ -87,7 +89,7 @@ final class MemoryCgroup implements AutoCloseable {
         return Long.parseLong(Sys.read(dir.resolve(v2 ? "memory.current" : "memory.usage_in_bytes")).strip());
     }
 
-    /** Anonymous resident and swapped bytes of the group. */
+    /** Shared-memory (the guest's memfd) resident and swapped bytes of the group. */
     Usage usage() {
         Map<String, Long> stat = Sys.keyValues(Sys.read(dir.resolve("memory.stat")));
         if (v2) {
@@ -98,13 +100,11 @@ final class MemoryCgroup implements AutoCloseable {
         return Usage.fromStat(stat, false, -1);
     }
 
-    /** Anonymous resident and swap bytes from memory.stat (v1: rss, swap; v2: anon, plus memory.swap.current). */
-    record Usage(long anonBytes, long swapBytes) {
+    /** Resident shmem and swap bytes from memory.stat (v1: shmem, swap; v2: shmem, plus memory.swap.current). */
+    record Usage(long shmemBytes, long swapBytes) {
         static Usage fromStat(Map<String, Long> stat, boolean v2, long v2Swap) {
-            if (v2) {
-                return new Usage(stat.getOrDefault("anon", -1L), v2Swap);
-            }
-            return new Usage(stat.getOrDefault("rss", -1L), stat.getOrDefault("swap", -1L));
+            long shmem = stat.getOrDefault("shmem", -1L);
+            return new Usage(shmem, v2 ? v2Swap : stat.getOrDefault("swap", -1L));
         }
     }
 

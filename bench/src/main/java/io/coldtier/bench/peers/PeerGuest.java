@@ -2,14 +2,14 @@ package io.coldtier.bench.peers;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -20,8 +20,20 @@ import java.util.function.LongConsumer;
 final class PeerGuest {
     static final String SOURCE = "peer_guest.c";
 
-    /** Guest parameters: hotPercent of the pages take hotAccessPercent of the accesses; slower accesses are timed. */
-    record Params(long bytes, double seconds, int hotPercent, int hotAccessPercent, long slowNs) {}
+    /**
+     * Guest parameters: {@code hotPercent} of the pages take {@code hotAccessPpm} parts per million of the accesses
+     * (the rest are uniform over all pages); {@code warmupSeconds} untimed, then {@code seconds} timed; accesses
+     * slower than {@code slowNs} are kept for the percentiles.
+     */
+    record Params(long bytes, double seconds, double warmupSeconds, int hotPercent, int hotAccessPpm, long slowNs) {
+        List<String> args() {
+            return List.of(Long.toString(bytes), Double.toString(seconds), Double.toString(warmupSeconds),
+                    Integer.toString(hotPercent), Integer.toString(hotAccessPpm), Long.toString(slowNs));
+        }
+    }
+
+    /** Where the guest hands its memory over (coldtier's agent socket) and under which VM id. */
+    record HandOver(Path socket, String vmId) {}
 
     /** The guest exited before reporting, e.g. killed by the memcg OOM killer (exit status 137). */
     static final class Died extends RuntimeException {
@@ -36,34 +48,51 @@ final class PeerGuest {
 
     private PeerGuest() {}
 
-    static Path compile(Path dir) throws IOException {
-        Path src = dir.resolve(SOURCE);
-        try (InputStream in = PeerGuest.class.getResourceAsStream(SOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException(SOURCE + " missing from the classpath");
+    /** One line to the guest; synchronized because the warm-up's end may be sent from another thread. */
+    private static void send(OutputStream stdin, String line) {
+        synchronized (stdin) {
+            try {
+                stdin.write(line.getBytes(StandardCharsets.US_ASCII));
+                stdin.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("writing to peer_guest: " + e.getMessage(), e);
             }
-            Files.copy(in, src);
         }
-        Path bin = dir.resolve("peer_guest");
-        Sys.run(List.of("gcc", "-O2", "-o", bin.toString(), src.toString()));
-        return bin;
+    }
+
+    static Path compile(Path dir) throws IOException {
+        return Sys.compileC(dir, SOURCE);
     }
 
     /**
      * Runs the guest; {@code placeIn} gets its pid before it allocates (no-op for the baseline), {@code atEnd}
-     * runs after the figures, while the memory is still held. Returns the guest's key/value figures.
+     * runs after the figures, while the memory is still held (and still handed over, with {@code handOver}).
+     * Returns the guest's key/value figures.
      */
-    static Map<String, Long> run(Path binary, Params p, LongConsumer placeIn, Runnable atEnd) throws IOException {
-        Process proc = new ProcessBuilder(binary.toString(), Long.toString(p.bytes()), Double.toString(p.seconds()),
-                Integer.toString(p.hotPercent()), Integer.toString(p.hotAccessPercent()), Long.toString(p.slowNs()))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    static Map<String, Long> run(Path binary, Params p, HandOver handOver, LongConsumer placeIn, Runnable atEnd)
+            throws IOException {
+        return run(binary, p, handOver, placeIn, atEnd, start -> { });
+    }
+
+    /**
+     * As above; {@code onAttached} runs when the guest reports that the agent accepted its hand-over, with an action
+     * that ends the guest's warm-up now (it may be run later, from any thread, at most once).
+     */
+    static Map<String, Long> run(Path binary, Params p, HandOver handOver, LongConsumer placeIn, Runnable atEnd,
+                                 Consumer<Runnable> onAttached) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString()));
+        cmd.addAll(p.args());
+        if (handOver != null) {
+            cmd.add(handOver.socket().toString());
+            cmd.add(handOver.vmId());
+        }
+        Process proc = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Thread killer = new Thread(proc::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(killer);
         try (OutputStream stdin = proc.getOutputStream();
              BufferedReader out = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
             placeIn.accept(proc.pid());
-            stdin.write("go\n".getBytes(StandardCharsets.US_ASCII));
-            stdin.flush();
+            send(stdin, "go\n");
             StringBuilder text = new StringBuilder();
             boolean ready = false;
             for (String line; (line = out.readLine()) != null; ) {
@@ -71,14 +100,16 @@ final class PeerGuest {
                     ready = true;
                     break;
                 }
+                if (line.equals("attached")) {
+                    onAttached.accept(() -> send(stdin, "start\n"));
+                }
                 text.append(line).append('\n');
             }
             if (!ready) {
                 throw new Died(proc.waitFor());
             }
             atEnd.run();
-            stdin.write("bye\n".getBytes(StandardCharsets.US_ASCII));
-            stdin.flush();
+            send(stdin, "bye\n");
             int rc = proc.waitFor();
             if (rc != 0) {
                 throw new IllegalStateException("peer_guest exited with " + rc + (rc == 137 ? " (OOM-killed?)" : "")

@@ -50,6 +50,40 @@ final class Sys {
         }
     }
 
+    /**
+     * Copies the C source {@code resource} (next to this class on the classpath, so the benchmark jar is
+     * self-contained) into {@code dir} and builds it with {@code gcc -O2 -pthread}; returns the binary.
+     */
+    static Path compileC(Path dir, String resource) throws IOException {
+        Path src = dir.resolve(resource);
+        try (InputStream in = Sys.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing from the classpath (io/coldtier/bench/peers/)");
+            }
+            Files.copy(in, src);
+        }
+        Path bin = dir.resolve(resource.replaceFirst("\\.c$", ""));
+        try {
+            run(List.of("gcc", "-O2", "-pthread", "-o", bin.toString(), src.toString()));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + (e.getCause() instanceof IOException
+                    ? "; install gcc, e.g. apt-get install gcc" : ""), e);
+        }
+        return bin;
+    }
+
+    /** Deletes a temporary directory tree; best effort (null or missing: nothing to do). */
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // temp dir; best effort
+        }
+    }
+
     /** Parses {@code key value} lines (memory.stat, /proc/vmstat, the guest's output); other lines are skipped. */
     static Map<String, Long> keyValues(String text) {
         Map<String, Long> m = new LinkedHashMap<>();

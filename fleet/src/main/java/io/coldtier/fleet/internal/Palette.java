@@ -5,7 +5,7 @@ public final class Palette {
     private static final String[] COLORS = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9",
         "#F0E442", "#000000"};
 
-    static final String CSS = """
+    public static final String CSS = """
             body { margin: 0; background: #f4f5f7; color: #222;
                    font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 15px; }
             main { max-width: 1160px; margin: 0 auto; padding: 16px 20px 40px; }
