@@ -36,6 +36,12 @@ public final class KafkaTraceSink implements AutoCloseable {
         }
         Properties props = settings.producerProps("trace-import");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(Topics.MAX_RECORD_BYTES + (1 << 20)));
+        // One request in flight: an import usually writes to topics created a moment ago, and a fresh partition can
+        // answer the first batch NOT_LEADER_OR_FOLLOWER and accept the next ones once its leader is up; the broker
+        // then takes the retried first batch (sequence 0) as out of order and the idempotent producer retries it
+        // until the delivery timeout (seen in CI: TraceRoundTripIT stalled 120 s on OUT_OF_ORDER_SEQUENCE_NUMBER).
+        // With one batch at a time the first is retried before the next is sent, and the trace keeps its order.
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         this.producer = new ReactiveProducer("trace-import", props);
     }
 
