@@ -275,12 +275,7 @@ public final class FaultLoop implements AutoCloseable {
         }
     }
 
-    /**
-     * Refills evicted neighbours with COPY(DONTWAKE), then one WAKE for all of them. Stops as soon as another fault
-     * is queued: each neighbour costs a tier fetch (a tier-store RPC in the agent, ~80 µs), and this loop is the only
-     * one resolving faults, so a full window would hold the next faulting thread for a millisecond or more
-     * (`bench peers` measured 1.26 ms refault p50 with random cold accesses). A fault outranks a guess.
-     */
+    /** Refills evicted neighbours with COPY(DONTWAKE), then one WAKE for all of them. */
     private int prefetchAround(GuestRegion r, long page) {
         int w = config.prefetchWindow();
         if (w <= 0) {
@@ -294,10 +289,6 @@ public final class FaultLoop implements AutoCloseable {
         for (long p = first; p <= last; p++) {
             if (p == page || r.states().get(p) != PageState.EVICTED) {
                 continue;
-            }
-            if (memory.uffd().hasMessages()) {
-                metrics.prefetchYields.increment();
-                break;
             }
             Refaulter.Result res;
             try {

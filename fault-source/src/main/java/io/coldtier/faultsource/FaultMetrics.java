@@ -26,8 +26,6 @@ public final class FaultMetrics {
     /** Refaults that failed because the tier could not be reached; each is retried. */
     public final LongAdder tierErrors = new LongAdder();
     public final LongAdder prefetched = new LongAdder();
-    /** Prefetches cut short because another fault was waiting (see FaultLoop#prefetchAround). */
-    public final LongAdder prefetchYields = new LongAdder();
     /** Prefetched pages the guest touched before their next eviction. */
     public final LongAdder prefetchHits = new LongAdder();
     public final LongAdder evictedPages = new LongAdder();

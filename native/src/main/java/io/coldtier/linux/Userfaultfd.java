@@ -362,11 +362,6 @@ public final class Userfaultfd implements AutoCloseable {
         return count;
     }
 
-    /** Whether a message is queued now (poll with a zero timeout); reads nothing. */
-    public boolean hasMessages() {
-        return Poll.readable(fd.get(), 0);
-    }
-
     /**
      * Waits up to {@code timeoutMs} (-1 = forever) for messages, then reads a batch. Returns the
      * count, 0 on timeout. The blocking happens in poll(2), in native state.
