@@ -57,7 +57,10 @@ final class ColdtierPeer {
             long[] readyAt = new long[1];
             AtomicReference<Extra> figures = new AtomicReference<>();
             long storedBefore = stack.bytesStored();
-            Map<String, Long> f = PeerGuest.run(guest, longest, new PeerGuest.HandOver(stack.socket(), vmId),
+            AtomicReference<Thread> settler = new AtomicReference<>();
+            Map<String, Long> f;
+            try {
+                f = PeerGuest.run(guest, longest, new PeerGuest.HandOver(stack.socket(), vmId),
                     pid -> { },
                     () -> {
                         cpu[1] = processCpuNanos();
@@ -74,16 +77,23 @@ final class ColdtierPeer {
                         AgentService a = stack.host().agent(vmId).orElseThrow(() -> new IllegalStateException(
                                 "the agent host has no session for " + vmId + " after the hand-over"));
                         cpu[0] = processCpuNanos();
-                        Thread.ofPlatform().daemon().name("bench-peers-settle").start(
+                        settler.set(Thread.ofPlatform().daemon().name("bench-peers-settle").start(
                                 () -> endWarmupWhenSettled(a.engine().metrics(), params.bytes() / PeerRow.PAGE,
-                                        params.warmupSeconds(), start));
-                        a.engine().metrics().refaultLatencyInterval(); // drop the latencies of the warm-up
+                                        params.warmupSeconds(), start)));
+                        a.engine().metrics().refaultLatencyInterval(); // drop latencies from before the hand-over
                         a.engine().onCycle((CycleReport r) -> {
                             synchronized (cycles) {
                                 cycles.add(new long[] {System.nanoTime(), r.scan().accessedCount()});
                             }
                         });
                     });
+            } finally {
+                // It polls until the burst settles, which may never happen when the warm-up ended at its cap.
+                Thread t = settler.get();
+                if (t != null) {
+                    t.interrupt();
+                }
+            }
             long timedFrom = readyAt[0] - (long) (params.seconds() * 1e9);
             double estimate;
             synchronized (cycles) {

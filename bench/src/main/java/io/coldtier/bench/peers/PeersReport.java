@@ -98,7 +98,7 @@ final class PeersReport {
         if (in.extra() != null) {
             ColdtierPeer.Extra e = in.extra();
             md.append(String.format(Locale.ROOT, "%ncoldtier's own view of its row: backend %s; %d refaults resolved "
-                    + "by the fault loop, handler p50/p99 %.1f/%.1f µs (message read to wake, timed phase); %d pages "
+                    + "by the fault loop, handler p50/p99 %.1f/%.1f µs (message read to wake, from the hand-over on); %d pages "
                     + "evicted, %d prefetched; %d zap requests served by the guest.%n", e.backend(), e.refaults(),
                     e.handlerP50Us(), e.handlerP99Us(), e.evictedPages(), e.prefetched(), e.zaps()));
         }
